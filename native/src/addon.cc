@@ -1,0 +1,30 @@
+// The addon's public face: one registration per native function.
+#include <napi.h>
+#include <sched.h>
+
+#include "probe.h"
+
+namespace {
+
+Napi::Object Constants(Napi::Env env) {
+  Napi::Object constants = Napi::Object::New(env);
+  for (auto [name, value] : {std::pair{"CLONE_NEWNS", CLONE_NEWNS}, {"CLONE_NEWUTS", CLONE_NEWUTS},
+                             {"CLONE_NEWIPC", CLONE_NEWIPC}, {"CLONE_NEWUSER", CLONE_NEWUSER},
+                             {"CLONE_NEWPID", CLONE_NEWPID}, {"CLONE_NEWNET", CLONE_NEWNET},
+                             {"CLONE_NEWCGROUP", CLONE_NEWCGROUP}}) {
+    constants.Set(name, Napi::Number::New(env, value));
+  }
+  return constants;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("runChildSteps", Napi::Function::New(env, skerry::RunChildStepsJs));
+  exports.Set("probePidfd", Napi::Function::New(env, skerry::ProbePidfd));
+  exports.Set("getRlimits", Napi::Function::New(env, skerry::GetRlimits));
+  exports.Set("constants", Constants(env));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(skerry, Init)

@@ -1,0 +1,69 @@
+#include "child-steps.h"
+
+namespace skerry {
+namespace {
+
+bool Fail(Napi::Env env, uint32_t index, const std::string& field, const std::string& reason) {
+  Napi::TypeError::New(env, "steps[" + std::to_string(index) + "]." + field + ": " + reason)
+      .ThrowAsJavaScriptException();
+  return false;
+}
+
+bool ReadString(Napi::Object object, const char* field, bool required, std::string* into) {
+  Napi::Value value = object.Get(field);
+  if (value.IsUndefined() && !required) return true;
+  if (!value.IsString()) return false;
+  *into = value.As<Napi::String>().Utf8Value();
+  return true;
+}
+
+bool ReadKind(const std::string& name, StepKind* kind) {
+  if (name == "unshare") return *kind = StepKind::Unshare, true;
+  if (name == "mount") return *kind = StepKind::Mount, true;
+  if (name == "no-new-privs") return *kind = StepKind::NoNewPrivs, true;
+  if (name == "seccomp-allow-all") return *kind = StepKind::SeccompAllowAll, true;
+  if (name == "exec") return *kind = StepKind::Exec, true;
+  return false;
+}
+
+bool ParseOne(Napi::Env env, uint32_t index, Napi::Object object, ChildStep* step) {
+  std::string kindName;
+  if (!ReadString(object, "kind", true, &kindName) || !ReadKind(kindName, &step->kind))
+    return Fail(env, index, "kind", "must be unshare, mount, no-new-privs, seccomp-allow-all or exec");
+  if (!ReadString(object, "label", true, &step->label))
+    return Fail(env, index, "label", "must be a string");
+  Napi::Value flags = object.Get("flags");
+  if (!flags.IsUndefined() && !flags.IsNumber()) return Fail(env, index, "flags", "must be a number");
+  if (flags.IsNumber()) step->flags = static_cast<unsigned long>(flags.As<Napi::Number>().Int64Value());
+  for (auto [field, into] : {std::pair{"source", &step->source}, {"target", &step->target},
+                             {"fstype", &step->fstype}, {"data", &step->data}, {"path", &step->path}}) {
+    if (!ReadString(object, field, false, into)) return Fail(env, index, field, "must be a string");
+  }
+  Napi::Value argv = object.Get("argv");
+  if (argv.IsUndefined()) return true;
+  if (!argv.IsArray()) return Fail(env, index, "argv", "must be an array of strings");
+  Napi::Array args = argv.As<Napi::Array>();
+  for (uint32_t i = 0; i < args.Length(); i++) {
+    Napi::Value arg = args.Get(i);
+    if (!arg.IsString()) return Fail(env, index, "argv", "must be an array of strings");
+    step->argv.push_back(arg.As<Napi::String>().Utf8Value());
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ParseChildSteps(Napi::Env env, Napi::Array list, std::vector<ChildStep>* steps) {
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    Napi::Value item = list.Get(i);
+    if (!item.IsObject()) return Fail(env, i, "", "must be an object");
+    ChildStep step;
+    if (!ParseOne(env, i, item.As<Napi::Object>(), &step)) return false;
+    if (step.kind == StepKind::Exec && (step.path.empty() || step.argv.empty()))
+      return Fail(env, i, "path", "exec needs a path and a non-empty argv");
+    steps->push_back(std::move(step));
+  }
+  return true;
+}
+
+}  // namespace skerry

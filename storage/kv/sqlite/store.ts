@@ -1,0 +1,229 @@
+import { componentLogger, SkerryError } from '../../../common/index.ts';
+import { decodeContinue, encodeContinue } from '../continue-token.ts';
+import { assertKey, assertPrefix, assertRevision, assertValue, prefixRange } from '../keys.ts';
+import type { CompactResult, KeyValue, KeyValueStore, ListOptions, ListResult, Watch } from '../types.ts';
+import { compactedError, createWatchHub } from '../watch-hub.ts';
+import { compactStep, markCompacted, readCompactionState, reclaimSpace } from './compaction.ts';
+import { openDatabase, translateOpenError } from './open.ts';
+import { toKeyValue, toWatchEvent } from './rows.ts';
+import { RowKind } from './schema.ts';
+import { prepareStatements } from './statements.ts';
+import { applyBatch, type WriteOp } from './write-batch.ts';
+
+export interface SqliteStoreOptions {
+  /** The database file; its directory is created if missing. */
+  file: string;
+  /** How many revisions of history automatic compaction keeps (default 10,000). */
+  retainRevisions?: number;
+  /** How often to compact when writes are too few to trigger it (default 5 minutes). */
+  compactIntervalMs?: number;
+  /** Writes grouped into one commit at most (default 1,000). */
+  maxBatch?: number;
+  /** Undelivered events a watcher may hold before it is cut off (default 10,000). */
+  maxQueuedEvents?: number;
+  /** Called after each commit with the number of writes it acknowledged (for metrics). */
+  onCommit?: (writes: number) => void;
+}
+
+interface PendingWrite {
+  op: WriteOp;
+  resolve: (kv: KeyValue) => void;
+  reject: (error: Error) => void;
+}
+
+const log = componentLogger('kv');
+
+/** The SQLite backend of the revisioned store (DESIGN §3). */
+export function openSqliteStore(options: SqliteStoreOptions): KeyValueStore {
+  const retain = options.retainRevisions ?? 10_000;
+  const maxBatch = options.maxBatch ?? 1000;
+  const db = openDatabase(options.file);
+  const statements = prepareStatements(db);
+  const compaction = readCompactionState(statements);
+  const floor = statements.readMeta.get('revision_floor')?.value ?? 0;
+  let head = Math.max(statements.maxRevision.get()?.rev ?? 0, floor, compaction.compactRevision);
+  let compactRevision = compaction.compactRevision;
+  let compacting: Promise<CompactResult> | undefined;
+  let closed = false;
+  let pending: PendingWrite[] = [];
+  let flushScheduled = false;
+
+  const hub = createWatchHub(
+    {
+      readAfter: (range, after, limit) =>
+        statements.eventsAfter.all(after, range.start, range.end, limit).map((row) => toWatchEvent(row, row.prev_value)),
+      currentRevision: () => head,
+      compactRevision: () => compactRevision,
+    },
+    { maxQueuedEvents: options.maxQueuedEvents ?? 10_000, catchUpBatch: 500 },
+  );
+
+  function assertOpen(): void {
+    if (closed) throw new SkerryError('STORE_CLOSED', `${options.file} was closed`);
+  }
+
+  function readRevision(revision: number | undefined, field: string): number {
+    if (revision === undefined || revision === 0) return head;
+    assertRevision(revision, field);
+    if (revision > head) throw new SkerryError('REVISION_FUTURE', `${field} ${revision} is newer than the store's ${head}`);
+    if (revision < compactRevision) throw compactedError(revision, compactRevision);
+    return revision;
+  }
+
+  function write(op: WriteOp): Promise<KeyValue> {
+    assertOpen();
+    return new Promise((resolve, reject) => {
+      pending.push({ op, resolve, reject });
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flush);
+      }
+    });
+  }
+
+  function flush(): void {
+    flushScheduled = false;
+    if (closed) return;
+    const batch = pending.slice(0, maxBatch);
+    pending = pending.slice(batch.length);
+    if (pending.length > 0) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
+    if (batch.length === 0) return;
+    let outcome: ReturnType<typeof applyBatch>;
+    try {
+      outcome = applyBatch(db, statements, batch.map((p) => p.op), head + 1);
+    } catch (error) {
+      const failure = translateOpenError(error, options.file);
+      log.warn({ err: failure, writes: batch.length }, 'commit failed; no write of the batch was acknowledged');
+      for (const p of batch) p.reject(failure);
+      return;
+    }
+    head = Math.max(head, outcome.lastRevision);
+    options.onCommit?.(batch.length);
+    hub.publish(outcome.results.flatMap((r) => (r.ok ? [r.event] : [])));
+    outcome.results.forEach((result, i) => (result.ok ? batch[i]!.resolve(result.kv) : batch[i]!.reject(result.error)));
+    maybeCompact();
+  }
+
+  function maybeCompact(): void {
+    if (!compacting && head - compactRevision > 2 * retain) {
+      compact(head - retain).catch((error: unknown) => log.warn({ err: error }, 'automatic compaction failed'));
+    }
+  }
+
+  async function runCompaction(target: number): Promise<CompactResult> {
+    markCompacted(db, statements, target, head);
+    compactRevision = target;
+    let { progress } = readCompactionState(statements);
+    let deletedRows = 0;
+    while (progress < target && !closed) {
+      const step = compactStep(db, statements, progress, target);
+      progress = step.progress;
+      deletedRows += step.deleted;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    if (!closed) reclaimSpace(db);
+    log.debug({ compactRevision: target, deletedRows }, 'compacted');
+    return { compactRevision: target, deletedRows };
+  }
+
+  function compact(revision: number): Promise<CompactResult> {
+    assertOpen();
+    assertRevision(revision, 'revision');
+    if (revision > head) return Promise.reject(new SkerryError('REVISION_FUTURE', `compact to ${revision}, but the store is at ${head}`));
+    if (compacting) return compacting.then(() => compact(revision));
+    if (revision <= compactRevision && readCompactionState(statements).progress >= compactRevision) {
+      return Promise.resolve({ compactRevision, deletedRows: 0 });
+    }
+    compacting = runCompaction(Math.max(revision, compactRevision)).finally(() => (compacting = undefined));
+    return compacting;
+  }
+
+  const timer = setInterval(() => {
+    if (head - retain > compactRevision) compact(head - retain).catch((error: unknown) => log.warn({ err: error }, 'periodic compaction failed'));
+  }, options.compactIntervalMs ?? 300_000);
+  timer.unref();
+  if (compaction.progress < compaction.compactRevision) compact(compaction.compactRevision).catch(() => undefined);
+
+  const store: KeyValueStore = {
+    async get(key, opts) {
+      assertOpen();
+      assertKey(key);
+      const revision = readRevision(opts?.revision, 'revision');
+      const row = revision === head ? statements.head.get(key) : statements.atRevision.get(key, revision);
+      return row && row.kind !== RowKind.Delete ? toKeyValue(row) : undefined;
+    },
+    async list(prefix, opts = {}) {
+      assertOpen();
+      return listPage(prefix, opts);
+    },
+    async count(prefix) {
+      assertOpen();
+      assertPrefix(prefix);
+      const range = prefixRange(prefix);
+      const { n } = statements.count.get({ after: '', ...range, revision: head, limit: -1 })!;
+      return { count: n, revision: head };
+    },
+    async create(key, value) {
+      assertKey(key);
+      assertValue(value);
+      return write({ type: 'create', key, value });
+    },
+    async update(key, value, expectedModRevision) {
+      assertKey(key);
+      assertValue(value);
+      assertRevision(expectedModRevision, 'expectedModRevision');
+      return write({ type: 'update', key, value, expectedModRevision });
+    },
+    async delete(key, expectedModRevision) {
+      assertKey(key);
+      assertRevision(expectedModRevision, 'expectedModRevision');
+      const kv = await write({ type: 'delete', key, expectedModRevision });
+      return { ...kv, deleteRevision: kv.modRevision };
+    },
+    watch(prefix, opts = {}): Watch {
+      assertOpen();
+      assertPrefix(prefix);
+      const after = opts.afterRevision ?? 0;
+      assertRevision(after, 'afterRevision');
+      return hub.subscribe(prefixRange(prefix), after);
+    },
+    compact,
+    async currentRevision() {
+      assertOpen();
+      return head;
+    },
+    async compactRevision() {
+      assertOpen();
+      return compactRevision;
+    },
+    async close() {
+      if (closed) return;
+      while (pending.length > 0) flush();
+      closed = true;
+      clearInterval(timer);
+      await compacting?.catch(() => undefined);
+      hub.closeAll(new SkerryError('STORE_CLOSED', `${options.file} was closed while watching`));
+      db.close();
+    },
+  };
+
+  function listPage(prefix: string, opts: ListOptions): ListResult {
+    assertPrefix(prefix);
+    const position = opts.continue ? decodeContinue(opts.continue) : undefined;
+    const revision = readRevision(position?.revision ?? opts.revision, position ? 'continue' : 'revision');
+    const limit = opts.limit ?? 0;
+    assertRevision(limit, 'limit');
+    const range = prefixRange(prefix);
+    const rows = statements.list.all({ after: position?.afterKey ?? '', ...range, revision, limit: limit > 0 ? limit + 1 : -1 });
+    const more = limit > 0 && rows.length > limit;
+    const items = (more ? rows.slice(0, limit) : rows).map(toKeyValue);
+    const result: ListResult = { items, revision };
+    if (more) result.continue = encodeContinue({ afterKey: items[items.length - 1]!.key, revision });
+    return result;
+  }
+
+  return store;
+}
