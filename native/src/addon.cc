@@ -1,6 +1,7 @@
 // The addon's public face: one registration per native function.
 #include <napi.h>
 #include <sched.h>
+#include <sys/mount.h>
 
 #include "probe.h"
 
@@ -11,8 +12,9 @@ Napi::Object Constants(Napi::Env env) {
   for (auto [name, value] : {std::pair{"CLONE_NEWNS", CLONE_NEWNS}, {"CLONE_NEWUTS", CLONE_NEWUTS},
                              {"CLONE_NEWIPC", CLONE_NEWIPC}, {"CLONE_NEWUSER", CLONE_NEWUSER},
                              {"CLONE_NEWPID", CLONE_NEWPID}, {"CLONE_NEWNET", CLONE_NEWNET},
-                             {"CLONE_NEWCGROUP", CLONE_NEWCGROUP}}) {
-    constants.Set(name, Napi::Number::New(env, value));
+                             {"CLONE_NEWCGROUP", CLONE_NEWCGROUP}, {"MS_RDONLY", MS_RDONLY},
+                             {"MS_BIND", MS_BIND}, {"MS_REC", MS_REC}, {"MS_PRIVATE", MS_PRIVATE}}) {
+    constants.Set(name, Napi::Number::New(env, static_cast<double>(value)));
   }
   return constants;
 }

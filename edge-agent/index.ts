@@ -1,0 +1,1 @@
+export { checkConfig, formatReport, probes, type FeatureReport, type FeatureStatus } from './check-config/index.ts';

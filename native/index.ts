@@ -1,0 +1,33 @@
+import { addon } from './load.ts';
+import type { ChildOutcome, ChildStep, ResourceLimit } from './types.ts';
+
+export type { ChildOutcome, ChildStep, KernelConstant, ResourceLimit, SystemCallError } from './types.ts';
+
+/** Flags for `unshare` and `mount` steps, as the kernel headers define them. */
+export function kernelConstants() {
+  return addon().constants;
+}
+
+/**
+ * Forks a child that makes the given system calls and exits (or execs the last step), and
+ * waits for it. Throws the first failing step's error, with errno and the step's label.
+ */
+export function runChildSteps(steps: ChildStep[]): ChildOutcome {
+  return addon().runChildSteps(steps);
+}
+
+/** Throws unless pidfd_open(2) works here. */
+export function probePidfd(): void {
+  addon().probePidfd();
+}
+
+/** The soft and hard limits this process inherited; Infinity means unlimited. */
+export function resourceLimits(): Record<string, ResourceLimit> {
+  return addon().getRlimits();
+}
+
+/** Loads the addon now, so a missing build is reported before any work starts. */
+export function loadAddon(): void {
+  addon();
+}
+export { hierarchyFor, readCgroupLayout, type CgroupHierarchy, type CgroupLayout } from './cgroups/layout.ts';

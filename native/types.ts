@@ -1,0 +1,38 @@
+/** One system call a probe child makes, in order; the first failure aborts the child. */
+export type ChildStep =
+  | { kind: 'unshare'; label: string; flags: number }
+  | { kind: 'mount'; label: string; source?: string; target: string; fstype?: string; flags?: number; data?: string }
+  | { kind: 'no-new-privs'; label: string }
+  | { kind: 'seccomp-allow-all'; label: string }
+  | { kind: 'exec'; label: string; path: string; argv: string[] };
+
+export interface ChildOutcome {
+  /** The exit code, or null when a signal ended the child. */
+  exitCode: number | null;
+  signal: number | null;
+  /** What an exec'd program wrote to stdout and stderr. */
+  output: string;
+}
+
+export interface ResourceLimit {
+  soft: number;
+  hard: number;
+}
+
+/** An error from a system call: `message` is "<what>: <ERRNO> (<text>)". */
+export interface SystemCallError extends Error {
+  errno: number;
+  code: string;
+  syscall: string;
+}
+
+export interface Addon {
+  runChildSteps(steps: ChildStep[]): ChildOutcome;
+  probePidfd(): true;
+  getRlimits(): Record<string, ResourceLimit>;
+  constants: Record<KernelConstant, number>;
+}
+
+export type KernelConstant =
+  | 'CLONE_NEWNS' | 'CLONE_NEWUTS' | 'CLONE_NEWIPC' | 'CLONE_NEWUSER' | 'CLONE_NEWPID' | 'CLONE_NEWNET' | 'CLONE_NEWCGROUP'
+  | 'MS_RDONLY' | 'MS_BIND' | 'MS_REC' | 'MS_PRIVATE';

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Prepares a fresh Debian 12 machine for skerry: the host packages it uses, the npm
+# dependencies (which build the native addon), and the bundle. Safe to run again: it only
+# does what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# nftables: Services and NetworkPolicy; iproute2: links and namespaces; busybox-static: the
+# example and test images; python3, make, g++: node-gyp builds the native addon.
+APT_PACKAGES=(nftables iproute2 busybox-static python3 make g++)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: installing Debian packages needs root (sudo bash scripts/setup.sh)" >&2
+    exit 1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm ci when node_modules is absent or older than the lock file.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci" >&2
+  npm ci --no-audit --no-fund
+elif [ ! -f native/build/Release/skerry.node ]; then
+  echo "setup: building the native addon" >&2
+  npm run --silent install
+fi
+
+node scripts/build.mjs

@@ -1,0 +1,61 @@
+import { componentLogger } from '../../../common/index.ts';
+import { DEFAULT_SERVER_DATA_DIR, parseBrokerUrl, parseDatastore, parseHostPort, type ServerConfig } from '../../config.ts';
+import { startServer } from '../../run.ts';
+import { parseFlags, type Verb } from '../verb.ts';
+
+const log = componentLogger('cli');
+
+const usage = `Usage: skerry server [flags]
+
+Runs the control plane: the revisioned store and the Kubernetes-style HTTPS API.
+
+Flags:
+  --data-dir DIR          state directory (default ${DEFAULT_SERVER_DATA_DIR})
+  --listen HOST:PORT      HTTPS API address (default 0.0.0.0:6443)
+  --mqtt-listen HOST:PORT embedded MQTT broker address (default 0.0.0.0:1883)
+  --broker URL            use an external MQTT broker instead of the embedded one
+  --datastore URL         sqlite://FILE (default: in the data dir) or etcd://HOST:PORT
+  --tls-san NAME          extra name or address for the serving certificate (repeatable)
+  --disable-agent         do not run a local agent in the server process
+`;
+
+function configFrom(args: string[]): ServerConfig | 'help' {
+  const { values } = parseFlags(args, {
+    'data-dir': { type: 'string' },
+    listen: { type: 'string' },
+    'mqtt-listen': { type: 'string' },
+    broker: { type: 'string' },
+    datastore: { type: 'string' },
+    'tls-san': { type: 'string', multiple: true },
+    'disable-agent': { type: 'boolean' },
+  });
+  if (values.help) return 'help';
+  const dataDir = values['data-dir'] ?? DEFAULT_SERVER_DATA_DIR;
+  return {
+    dataDir,
+    listen: parseHostPort(values.listen ?? '0.0.0.0:6443', '--listen'),
+    mqttListen: parseHostPort(values['mqtt-listen'] ?? '0.0.0.0:1883', '--mqtt-listen'),
+    broker: parseBrokerUrl(values.broker),
+    datastore: parseDatastore(values.datastore, dataDir),
+    disableAgent: values['disable-agent'] ?? false,
+    tlsSans: values['tls-san'] ?? [],
+  };
+}
+
+/** Serves until SIGTERM or SIGINT, then closes the API and the store and exits 0. */
+async function run(args: string[]): Promise<number> {
+  const config = configFrom(args);
+  if (config === 'help') return process.stdout.write(usage), 0;
+  // Listen for signals before the server exists, so a stop asked during start is kept.
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  const server = await startServer(config);
+  await signal;
+  log.info({ signal: await signal }, 'stopping');
+  await server.stop();
+  return 0;
+}
+
+export const serverVerb: Verb = { name: 'server', summary: 'run the control plane', usage, run };

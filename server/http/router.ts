@@ -1,0 +1,31 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { versionInfo } from '../version.ts';
+import { answerHealth, type HealthCheck } from './health.ts';
+import { sendJson, sendStatus } from './status.ts';
+
+export interface RouterDeps {
+  livenessChecks: HealthCheck[];
+  readinessChecks: HealthCheck[];
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+
+/** The routes served so far; the resource API joins them as its own component. */
+export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const verbose = (url: URL) => url.searchParams.has('verbose');
+  const routes: Record<string, Handler> = {
+    '/healthz': (_req, res, url) => answerHealth(res, 'healthz', deps.livenessChecks, verbose(url)),
+    '/livez': (_req, res, url) => answerHealth(res, 'livez', deps.livenessChecks, verbose(url)),
+    '/readyz': (_req, res, url) => answerHealth(res, 'readyz', [...deps.livenessChecks, ...deps.readinessChecks], verbose(url)),
+    '/version': (_req, res) => sendJson(res, 200, versionInfo()),
+  };
+  return async (req, res) => {
+    const url = new URL(req.url ?? '/', 'https://skerry.invalid');
+    const handler = routes[url.pathname];
+    if (!handler) return sendStatus(res, 404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return sendStatus(res, 405, 'MethodNotAllowed', `${req.method} is not supported on ${url.pathname}`);
+    }
+    await handler(req, res, url);
+  };
+}

@@ -1,0 +1,76 @@
+import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import { componentLogger, SkerryError } from '../common/index.ts';
+import { openSqliteStore, type KeyValueStore } from '../storage/kv/index.ts';
+import type { ServerConfig } from './config.ts';
+import { createRouter } from './http/router.ts';
+import { ensureServingMaterial } from './tls/index.ts';
+import { skerryVersion } from './version.ts';
+
+const log = componentLogger('server');
+
+export interface RunningServer {
+  /** The address the API actually listens on (the port is real when 0 was asked). */
+  address: { host: string; port: number };
+  store: KeyValueStore;
+  stop(): Promise<void>;
+}
+
+/** Opens the store, serves the API, and returns once both are up. */
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  prepareDataDir(config.dataDir);
+  const store = openSqliteStore({ file: config.datastore.file });
+  try {
+    const tls = await ensureServingMaterial(path.join(config.dataDir, 'tls'), config.tlsSans);
+    const handle = createRouter({
+      livenessChecks: [{ name: 'ping', check: async () => undefined }],
+      readinessChecks: [{ name: 'store', check: async () => void (await store.currentRevision()) }],
+    });
+    const api = https.createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
+      handle(req, res).catch((error: unknown) => {
+        log.error({ err: error, url: req.url }, 'request failed');
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    });
+    await listen(api, config.listen.host, config.listen.port);
+    const bound = api.address() as { address: string; port: number };
+    log.info({ listen: `${bound.address}:${bound.port}`, dataDir: config.dataDir, version: skerryVersion, revision: await store.currentRevision() }, 'API listening');
+    return {
+      address: { host: bound.address, port: bound.port },
+      store,
+      stop: async () => {
+        api.closeAllConnections();
+        await new Promise<void>((resolve) => api.close(() => resolve()));
+        await store.close();
+        log.info('store closed; server stopped');
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+function prepareDataDir(dataDir: string): void {
+  try {
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    fs.accessSync(dataDir, fs.constants.W_OK | fs.constants.X_OK);
+    if (!fs.statSync(dataDir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new SkerryError('DATA_DIR_UNUSABLE', `${dataDir}: ${reason}`, { dataDir }, { cause: error });
+  }
+}
+
+function listen(server: https.Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) =>
+      reject(new SkerryError('LISTEN_FAILED', `${host}:${port}: ${error.code ?? error.message}`, { host, port }, { cause: error }));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}

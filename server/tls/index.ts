@@ -1,0 +1,1 @@
+export { ensureServingMaterial, type ServingMaterial } from './certificates.ts';

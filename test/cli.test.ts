@@ -1,0 +1,32 @@
+import test from 'ava';
+import { runSkerry } from './helpers/skerry.ts';
+
+test('skerry without a verb prints usage on stderr and exits 2', async (t) => {
+  const result = await runSkerry([]);
+  t.is(result.code, 2);
+  t.regex(result.stderr, /^Usage: skerry VERB/);
+  t.is(result.stdout, '');
+});
+
+test('an unknown verb exits 2 naming it', async (t) => {
+  const result = await runSkerry(['fly']);
+  t.is(result.code, 2);
+  t.regex(result.stderr, /^skerry: unknown verb "fly"/);
+});
+
+test('--help lists the verbs on stdout and exits 0; each verb has its own --help', async (t) => {
+  const result = await runSkerry(['--help']);
+  t.is(result.code, 0);
+  for (const verb of ['server', 'check-config', 'version']) t.regex(result.stdout, new RegExp(`\\n  ${verb} `));
+  const server = await runSkerry(['server', '--help']);
+  t.is(server.code, 0);
+  for (const flag of ['--data-dir', '--listen', '--mqtt-listen', '--broker', '--datastore', '--disable-agent']) t.true(server.stdout.includes(flag), flag);
+});
+
+test('version prints the skerry release and the Kubernetes API it serves', async (t) => {
+  const result = await runSkerry(['version', '-o', 'json']);
+  t.is(result.code, 0);
+  const info = JSON.parse(result.stdout) as { skerry: string; kubernetes: { major: string; minor: string } };
+  t.regex(info.skerry, /^\d+\.\d+\.\d+/);
+  t.is(info.kubernetes.major, '1');
+});
