@@ -5,6 +5,7 @@ import { componentLogger, SkerryError } from '../common/index.ts';
 import { openSqliteStore, type KeyValueStore } from '../storage/kv/index.ts';
 import type { ServerConfig } from './config.ts';
 import { createRouter } from './http/router.ts';
+import { createMetrics } from './metrics.ts';
 import { ensureServingMaterial } from './tls/index.ts';
 import { skerryVersion } from './version.ts';
 
@@ -20,12 +21,15 @@ export interface RunningServer {
 /** Opens the store, serves the API, and returns once both are up. */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   prepareDataDir(config.dataDir);
-  const store = openSqliteStore({ file: config.datastore.file });
+  const metrics = createMetrics();
+  const store = openSqliteStore({ file: config.datastore.file, onCommit: metrics.onCommit });
+  metrics.trackRevision(() => store.currentRevision());
   try {
     const tls = await ensureServingMaterial(path.join(config.dataDir, 'tls'), config.tlsSans);
     const handle = createRouter({
       livenessChecks: [{ name: 'ping', check: async () => undefined }],
       readinessChecks: [{ name: 'store', check: async () => void (await store.currentRevision()) }],
+      metrics: metrics.registry,
     });
     const api = https.createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
       handle(req, res).catch((error: unknown) => {

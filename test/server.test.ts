@@ -8,7 +8,7 @@ import { runSkerry, startServer, tempDir } from './helpers/skerry.ts';
 
 const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
-test('skerry server serves /healthz, /readyz and /version over HTTPS with the CA it made', async (t) => {
+test('skerry server serves /healthz, /readyz, /version and /metrics over HTTPS with the CA it made', async (t) => {
   const dir = tempDir('server');
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const server = await startServer(dir);
@@ -23,6 +23,11 @@ test('skerry server serves /healthz, /readyz and /version over HTTPS with the CA
   t.is(version.major, '1');
   t.regex(version.minor!, /^\d+$/);
   t.regex(version.gitVersion!, /^v1\.\d+\.\d+\+skerry-/);
+  const metrics = await httpsGet(server.port, '/metrics', ca);
+  t.is(metrics.status, 200);
+  t.regex(String(metrics.headers['content-type']), /^text\/plain; version=0\.0\.4/);
+  t.regex(metrics.body, /^skerry_kv_revision 0$/m);
+  t.regex(metrics.body, /^# TYPE skerry_kv_commits_total counter$/m);
   const missing = await httpsGet(server.port, '/no/such/thing', ca);
   t.is(missing.status, 404);
   t.like(JSON.parse(missing.body), { kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404 });

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Registry } from 'prom-client';
 import { versionInfo } from '../version.ts';
 import { answerHealth, type HealthCheck } from './health.ts';
 import { sendJson, sendStatus } from './status.ts';
@@ -6,6 +7,7 @@ import { sendJson, sendStatus } from './status.ts';
 export interface RouterDeps {
   livenessChecks: HealthCheck[];
   readinessChecks: HealthCheck[];
+  metrics: Registry;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
@@ -18,6 +20,10 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
     '/livez': (_req, res, url) => answerHealth(res, 'livez', deps.livenessChecks, verbose(url)),
     '/readyz': (_req, res, url) => answerHealth(res, 'readyz', [...deps.livenessChecks, ...deps.readinessChecks], verbose(url)),
     '/version': (_req, res) => sendJson(res, 200, versionInfo()),
+    '/metrics': async (_req, res) => {
+      const text = await deps.metrics.metrics();
+      res.writeHead(200, { 'Content-Type': deps.metrics.contentType }).end(text);
+    },
   };
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'https://skerry.invalid');
