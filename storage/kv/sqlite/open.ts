@@ -46,8 +46,13 @@ function assertOurs(db: Database.Database, file: string): void {
   }
 }
 
+const AUTO_VACUUM_INCREMENTAL = 2;
+
 function configure(db: Database.Database, file: string): void {
-  db.pragma('auto_vacuum = INCREMENTAL');
+  // Setting auto_vacuum rewrites the header in a write transaction even when unchanged, so an
+  // unconditional set would make every open a write and a full disk refuse to open at all.
+  // It takes effect only before the first table exists, which is when a new file reads 0.
+  if (db.pragma('auto_vacuum', { simple: true }) !== AUTO_VACUUM_INCREMENTAL) db.pragma('auto_vacuum = INCREMENTAL');
   const mode = db.pragma('journal_mode = WAL', { simple: true });
   if (mode !== 'wal') {
     throw new SkerryError('STORE_DURABILITY', `${file} could not be put in WAL mode (got ${String(mode)})`, { file });

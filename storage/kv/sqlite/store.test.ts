@@ -56,6 +56,19 @@ test('sqlite: writes and revisions survive close and reopen; revisions continue'
   await store.close();
 });
 
+test('sqlite: opening an existing store writes nothing, so it opens and reads on a full disk', async (t) => {
+  const dir = tempDir();
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'state.db');
+  let store = openSqliteStore({ file });
+  await store.create('/a', Buffer.from('1'));
+  await store.close();
+  store = openSqliteStore({ file });
+  t.is((await store.get('/a'))!.value.toString(), '1');
+  t.is(fs.statSync(`${file}-wal`).size, 0, 'the open appended to the WAL');
+  await store.close();
+});
+
 test('sqlite: concurrent writers share commits, one fsync acknowledging many writes', async (t) => {
   const dir = tempDir();
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -137,7 +137,10 @@ export function openSqliteStore(options: SqliteStoreOptions): KeyValueStore {
     if (revision <= compactRevision && readCompactionState(statements).progress >= compactRevision) {
       return Promise.resolve({ compactRevision, deletedRows: 0 });
     }
-    compacting = runCompaction(Math.max(revision, compactRevision)).finally(() => (compacting = undefined));
+    // Compaction writes too (meta, deletions), so a full disk refuses it like any write.
+    compacting = runCompaction(Math.max(revision, compactRevision))
+      .catch((error: unknown) => Promise.reject(translateOpenError(error, options.file)))
+      .finally(() => (compacting = undefined));
     return compacting;
   }
 
