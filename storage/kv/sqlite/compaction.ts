@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Statements } from './statements.ts';
 
 /** Revisions examined per compaction transaction, so writers wait at most one short step. */
-const CHUNK_REVISIONS = 5000;
+const CHUNK_REVISIONS = 1000;
 
 export interface CompactionState {
   compactRevision: number;
@@ -38,8 +38,18 @@ export function compactStep(db: Database.Database, statements: Statements, progr
   return { progress: to, deleted };
 }
 
-/** Hands the space of deleted rows back to the file system and truncates the WAL. */
-export function reclaimSpace(db: Database.Database): void {
-  db.pragma('incremental_vacuum');
-  db.pragma('wal_checkpoint(TRUNCATE)');
+/** Pages returned to the file system per step; one step blocks writers for a few ms. */
+const VACUUM_PAGES = 256;
+
+/**
+ * Hands free pages back to the file system when more than a quarter of the file is free
+ * (under churn new rows reuse freed pages anyway), a bounded number per call, so a compaction
+ * never stalls writers for long. Returns whether more is left to do.
+ */
+export function reclaimSpaceStep(db: Database.Database): boolean {
+  const pages = db.pragma('page_count', { simple: true }) as number;
+  const free = db.pragma('freelist_count', { simple: true }) as number;
+  if (free * 4 <= pages) return false;
+  db.pragma(`incremental_vacuum(${VACUUM_PAGES})`);
+  return free > VACUUM_PAGES;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SkerryError } from '../../../common/index.ts';
 import { nativeBindingPath } from './native-binding.ts';
-import { APPLICATION_ID, SCHEMA, SCHEMA_VERSION } from './schema.ts';
+import { APPLICATION_ID, MIGRATIONS, SCHEMA, SCHEMA_VERSION } from './schema.ts';
 
 const SYNCHRONOUS_FULL = 2;
 
@@ -24,6 +24,7 @@ export function openDatabase(file: string): Database.Database {
     if (existed) assertOurs(db, file);
     configure(db, file);
     if (!existed || userVersion(db) === 0) initialise(db);
+    else migrate(db);
     return db;
   } catch (error) {
     db.close();
@@ -73,6 +74,15 @@ function initialise(db: Database.Database): void {
     db.pragma(`application_id = ${APPLICATION_ID}`);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
+}
+
+function migrate(db: Database.Database): void {
+  for (let version = userVersion(db) + 1; version <= SCHEMA_VERSION; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version] ?? '');
+      db.pragma(`user_version = ${version}`);
+    })();
+  }
 }
 
 function userVersion(db: Database.Database): number {

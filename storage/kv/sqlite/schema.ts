@@ -1,11 +1,12 @@
 /** Marks a SQLite file as a skerry store ("SKRY"), so a foreign database is never reused. */
 export const APPLICATION_ID = 0x534b5259;
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /**
  * The store is a log, as kine's is: every write appends one row whose rowid is its revision.
  * The newest row of a key is its current state; a compaction removes rows that a newer row
- * at or below the compacted revision supersedes.
+ * at or below the compacted revision supersedes. There is deliberately no index on key: the
+ * store keeps key → revisions in memory (key-index.ts), so a commit appends and nothing else.
  */
 export const SCHEMA = `
 CREATE TABLE log (
@@ -16,7 +17,6 @@ CREATE TABLE log (
   prev_rev   INTEGER NOT NULL,
   value      BLOB    NOT NULL
 );
-CREATE INDEX log_key_rev ON log (key, rev);
 CREATE TABLE meta (
   name  TEXT PRIMARY KEY,
   value INTEGER NOT NULL
@@ -38,3 +38,9 @@ export interface LogRow {
   prev_rev: number;
   value: Buffer;
 }
+
+/** Schema changes from older versions, applied in order at open. */
+export const MIGRATIONS: Record<number, string> = {
+  // Version 1 kept a (key, rev) index; the in-memory key index replaced it.
+  2: 'DROP INDEX IF EXISTS log_key_rev;',
+};

@@ -3,12 +3,13 @@ import { decodeContinue, encodeContinue } from '../continue-token.ts';
 import { assertKey, assertPrefix, assertRevision, assertValue, prefixRange } from '../keys.ts';
 import type { CompactResult, KeyValue, KeyValueStore, ListOptions, ListResult, Watch } from '../types.ts';
 import { compactedError, createWatchHub } from '../watch-hub.ts';
-import { compactStep, markCompacted, readCompactionState, reclaimSpace } from './compaction.ts';
+import { compactStep, markCompacted, readCompactionState, reclaimSpaceStep } from './compaction.ts';
 import { openDatabase, translateOpenError } from './open.ts';
 import { toKeyValue, toWatchEvent } from './rows.ts';
-import { RowKind } from './schema.ts';
-import { prepareStatements } from './statements.ts';
-import { applyBatch, type WriteOp } from './write-batch.ts';
+import { KeyIndex } from './key-index.ts';
+import { RowKind, type LogRow } from './schema.ts';
+import { prepareStatements, type Statements } from './statements.ts';
+import { batchWriter, type Batch, type WriteOp } from './write-batch.ts';
 
 export interface SqliteStoreOptions {
   /** The database file; its directory is created if missing. */
@@ -39,6 +40,8 @@ export function openSqliteStore(options: SqliteStoreOptions): KeyValueStore {
   const maxBatch = options.maxBatch ?? 1000;
   const db = openDatabase(options.file);
   const statements = prepareStatements(db);
+  const index = buildIndex(statements);
+  const applyBatch = batchWriter(db, statements, index);
   const compaction = readCompactionState(statements);
   const floor = statements.readMeta.get('revision_floor')?.value ?? 0;
   let head = Math.max(statements.maxRevision.get()?.rev ?? 0, floor, compaction.compactRevision);
@@ -91,9 +94,9 @@ export function openSqliteStore(options: SqliteStoreOptions): KeyValueStore {
       setImmediate(flush);
     }
     if (batch.length === 0) return;
-    let outcome: ReturnType<typeof applyBatch>;
+    let outcome: Batch;
     try {
-      outcome = applyBatch(db, statements, batch.map((p) => p.op), head + 1);
+      outcome = applyBatch(batch.map((p) => p.op), head + 1);
     } catch (error) {
       const failure = translateOpenError(error, options.file);
       log.warn({ err: failure, writes: batch.length }, 'commit failed; no write of the batch was acknowledged');
@@ -101,6 +104,7 @@ export function openSqliteStore(options: SqliteStoreOptions): KeyValueStore {
       return;
     }
     head = Math.max(head, outcome.lastRevision);
+    for (const row of outcome.rows) index.add(row.key, { rev: row.rev, kind: row.kind, createRev: row.create_rev });
     options.onCommit?.(batch.length);
     hub.publish(outcome.results.flatMap((r) => (r.ok ? [r.event] : [])));
     outcome.results.forEach((result, i) => (result.ok ? batch[i]!.resolve(result.kv) : batch[i]!.reject(result.error)));
@@ -116,6 +120,7 @@ export function openSqliteStore(options: SqliteStoreOptions): KeyValueStore {
   async function runCompaction(target: number): Promise<CompactResult> {
     markCompacted(db, statements, target, head);
     compactRevision = target;
+    index.compact(target);
     let { progress } = readCompactionState(statements);
     let deletedRows = 0;
     while (progress < target && !closed) {
@@ -124,7 +129,8 @@ export function openSqliteStore(options: SqliteStoreOptions): KeyValueStore {
       deletedRows += step.deleted;
       await new Promise((resolve) => setImmediate(resolve));
     }
-    if (!closed) reclaimSpace(db);
+    while (!closed && reclaimSpaceStep(db)) await new Promise((resolve) => setImmediate(resolve));
+    if (!closed) db.pragma('wal_checkpoint(PASSIVE)');
     log.debug({ compactRevision: target, deletedRows }, 'compacted');
     return { compactRevision: target, deletedRows };
   }
@@ -155,8 +161,8 @@ export function openSqliteStore(options: SqliteStoreOptions): KeyValueStore {
       assertOpen();
       assertKey(key);
       const revision = readRevision(opts?.revision, 'revision');
-      const row = revision === head ? statements.head.get(key) : statements.atRevision.get(key, revision);
-      return row && row.kind !== RowKind.Delete ? toKeyValue(row) : undefined;
+      const entry = index.at(key, revision);
+      return entry && entry.kind !== RowKind.Delete ? toKeyValue(statements.byRevision.get(entry.rev)!) : undefined;
     },
     async list(prefix, opts = {}) {
       assertOpen();
@@ -166,8 +172,9 @@ export function openSqliteStore(options: SqliteStoreOptions): KeyValueStore {
       assertOpen();
       assertPrefix(prefix);
       const range = prefixRange(prefix);
-      const { n } = statements.count.get({ after: '', ...range, revision: head, limit: -1 })!;
-      return { count: n, revision: head };
+      let count = 0;
+      for (const key of index.keysInRange(range.start, range.end)) if (index.latest(key)!.kind !== RowKind.Delete) count++;
+      return { count, revision: head };
     },
     async create(key, value) {
       assertKey(key);
@@ -220,13 +227,31 @@ export function openSqliteStore(options: SqliteStoreOptions): KeyValueStore {
     const limit = opts.limit ?? 0;
     assertRevision(limit, 'limit');
     const range = prefixRange(prefix);
-    const rows = statements.list.all({ after: position?.afterKey ?? '', ...range, revision, limit: limit > 0 ? limit + 1 : -1 });
-    const more = limit > 0 && rows.length > limit;
-    const items = (more ? rows.slice(0, limit) : rows).map(toKeyValue);
+    const revisions: number[] = [];
+    for (const key of index.keysInRange(range.start, range.end, position?.afterKey)) {
+      const entry = index.at(key, revision);
+      if (entry && entry.kind !== RowKind.Delete) revisions.push(entry.rev);
+      if (limit > 0 && revisions.length > limit) break;
+    }
+    const more = limit > 0 && revisions.length > limit;
+    const items = rowsByRevision(statements, more ? revisions.slice(0, limit) : revisions).map(toKeyValue);
     const result: ListResult = { items, revision };
     if (more) result.continue = encodeContinue({ afterKey: items[items.length - 1]!.key, revision });
     return result;
   }
 
   return store;
+}
+
+/** The rows at the given revisions, in the given order. */
+function rowsByRevision(statements: Statements, revisions: number[]): LogRow[] {
+  const rows = new Map<number, LogRow>();
+  for (const row of statements.byRevisions.iterate(JSON.stringify(revisions))) rows.set(row.rev, row);
+  return revisions.map((rev) => rows.get(rev)!);
+}
+
+function buildIndex(statements: Statements): KeyIndex {
+  const index = new KeyIndex();
+  for (const row of statements.indexRows.iterate()) index.add(row.key, { rev: row.rev, kind: row.kind, createRev: row.create_rev });
+  return index;
 }
