@@ -10,6 +10,7 @@ import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { isSkerryError } from '../common/index.ts';
 import { openSqliteStore, type KeyValue, type KeyValueStore, type WatchEvent } from '../storage/kv/index.ts';
+import { replayEvents } from './helpers/kv.ts';
 
 const MiB = 1024 * 1024;
 const VALUE_SIZE = 16 * 1024;
@@ -114,7 +115,7 @@ async function assertReads(t: ExecutionContext, store: KeyValueStore, acknowledg
   t.deepEqual(await store.count(PREFIX), { count: acknowledged.live.size, revision: acknowledged.head }, `${when}: count`);
   // afterRevision 0 would mean "from now on", so the replay starts after revision 1 at least.
   const after = Math.max(1, await store.compactRevision());
-  const events = await replay(store, after, acknowledged.head);
+  const events = await replayEvents(store, PREFIX, after, acknowledged.head);
   t.deepEqual(events.map((e) => e.modRevision), Array.from({ length: acknowledged.head - after }, (_, i) => after + 1 + i), `${when}: watch catch-up`);
 }
 
@@ -134,23 +135,6 @@ async function compactOrRefuse(t: ExecutionContext, store: KeyValueStore, revisi
     t.true([before, revision].includes(await store.compactRevision()), `compaction ${when}`);
     return 'refused';
   }
-}
-
-async function replay(store: KeyValueStore, after: number, head: number): Promise<WatchEvent[]> {
-  const events: WatchEvent[] = [];
-  if (after >= head) return events;
-  const watch = store.watch(PREFIX, { afterRevision: after });
-  const timer = setTimeout(() => watch.close(), 5000);
-  try {
-    for await (const event of watch) {
-      events.push(event);
-      if (event.modRevision >= head) break;
-    }
-  } finally {
-    clearTimeout(timer);
-    watch.close();
-  }
-  return events;
 }
 
 const title = 'a full disk refuses writes with STORE_NO_SPACE, keeps reads working, and writes again once space returns';

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import Database from 'better-sqlite3';
 import { openSqliteStore, type KeyValueStore, type WatchEvent } from '../storage/kv/index.ts';
+import { replayEvents } from './helpers/kv.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const WRITER = fileURLToPath(new URL('./fixtures/kv-writer.ts', import.meta.url));
@@ -132,30 +133,11 @@ async function recover(file: string): Promise<Recovered> {
     const items = new Map<string, Entry>();
     for (const kv of (await store.list(PREFIX)).items) items.set(kv.key, { rev: kv.modRevision, nonce: nonceOf(kv.value) });
     // afterRevision 0 means "from now on", so revision 1 itself cannot be replayed.
-    const history = await historyAfter(store, Math.max(compactRevision, 1), head);
+    const history = await replayEvents(store, PREFIX, Math.max(compactRevision, 1), head);
     return { head, compactRevision, items, history };
   } finally {
     await store.close();
   }
-}
-
-/** Replays the log after `after` up to `head` through a watch's catch-up. */
-async function historyAfter(store: KeyValueStore, after: number, head: number): Promise<WatchEvent[]> {
-  const events: WatchEvent[] = [];
-  if (after >= head) return events;
-  const watch = store.watch(PREFIX, { afterRevision: after });
-  // A missing last revision would leave the watch waiting for live events forever.
-  const timer = setTimeout(() => watch.close(), 5000);
-  try {
-    for await (const event of watch) {
-      events.push(event);
-      if (event.modRevision >= head) break;
-    }
-  } finally {
-    clearTimeout(timer);
-    watch.close();
-  }
-  return events;
 }
 
 const describe = (entry: Entry | undefined) => (entry ? `rev ${entry.rev} (${entry.nonce})` : 'absent');
