@@ -1,7 +1,7 @@
 import { addon } from './load.ts';
 import type { ChildOutcome, ChildStep, ResourceLimit } from './types.ts';
 
-export type { ChildOutcome, ChildStep, KernelConstant, ResourceLimit, SystemCallError } from './types.ts';
+export type { ChildOutcome, ChildStep, KernelConstant, ResourceLimit, ShimProcess, SystemCallError } from './types.ts';
 
 /** Flags for `unshare` and `mount` steps, as the kernel headers define them. */
 export function kernelConstants() {
@@ -31,3 +31,6 @@ export function loadAddon(): void {
   addon();
 }
 export { hierarchyFor, readCgroupLayout, type CgroupHierarchy, type CgroupLayout } from './cgroups/layout.ts';
+export { readSpec, validateSpec, type OciSpec, type OciMount, type OciNamespace, type NamespaceType } from './runtime/spec.ts';
+export { compilePlan, type CapabilityMasks, type CompiledPlan, type PlanOptions } from './runtime/plan.ts';
+export { findShim, startContainer, type ExitStatus, type StartedContainer, type StartOptions } from './runtime/spawn.ts';

@@ -26,8 +26,20 @@ export interface SystemCallError extends Error {
   syscall: string;
 }
 
+/** What spawnShim returns: the shim's pid and our end of its sync socket. */
+export interface ShimProcess {
+  pid: number;
+  syncFd: number;
+}
+
 export interface Addon {
   runChildSteps(steps: ChildStep[]): ChildOutcome;
+  /** Starts skerry-shim from a sealed memfd copy of shimPath with the plan on fd 3. */
+  spawnShim(request: { shimPath: string; plan: Buffer; stdio: 'inherit' | 'null' }): ShimProcess;
+  /** waitpid(pid, WNOHANG): null while it runs. */
+  reap(pid: number): { exitCode: number | null; signal: number | null } | null;
+  /** An Error "<what>: <ERRNO> (<text>)" with errno, code and syscall, not thrown. */
+  sysError(errno: number, what: string): SystemCallError;
   probePidfd(): true;
   getRlimits(): Record<string, ResourceLimit>;
   constants: Record<KernelConstant, number>;

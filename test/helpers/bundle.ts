@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startContainer, type ExitStatus, type StartOptions } from '../../native/index.ts';
 
 export const BUSYBOX = '/bin/busybox';
 
@@ -106,4 +107,62 @@ export function makeBundle(name: string, args: string[], edit?: (config: Json) =
   };
   bundle.save();
   return bundle;
+}
+
+export interface CriLine { time: string; stream: 'stdout' | 'stderr'; tag: 'F' | 'P'; text: string }
+
+export const CRI_LINE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z) (stdout|stderr) ([FP]) (.*)$/s;
+
+/** Parses a CRI log file; throws on a line that does not match the format. */
+export function readCriLog(file: string): CriLine[] {
+  const text = fs.readFileSync(file, 'utf8');
+  if (text && !text.endsWith('\n')) throw new Error(`${file} does not end with a newline`);
+  return text.split('\n').slice(0, -1).map((line) => {
+    const m = CRI_LINE.exec(line);
+    if (!m) throw new Error(`not a CRI log line: ${JSON.stringify(line.slice(0, 200))}`);
+    return { time: m[1]!, stream: m[2] as CriLine['stream'], tag: m[3] as CriLine['tag'], text: m[4]! };
+  });
+}
+
+/** What a stream said, lines joined back (P parts concatenated, F ends a line). */
+export function streamText(lines: CriLine[], stream: 'stdout' | 'stderr'): string {
+  return lines.filter((l) => l.stream === stream).map((l) => l.text + (l.tag === 'F' ? '\n' : '')).join('');
+}
+
+export const DOCKER_MASKS = { bounding: DOCKER_CAPABILITY_MASK, effective: DOCKER_CAPABILITY_MASK, permitted: DOCKER_CAPABILITY_MASK };
+
+export interface RunOutcome {
+  exit: ExitStatus;
+  stdout: string;
+  stderr: string;
+  lines: CriLine[];
+  pid: number;
+  shimPid: number;
+  /** <stateDir>/exit as the shim wrote it. */
+  exitRecord: { pid: number; exitCode: number; signal: number | null; exitedAt: string };
+}
+
+/**
+ * Runs the bundle to its end with output to a CRI log, killing it after timeoutMs. Rejects
+ * with the start error when the container does not start.
+ */
+export async function runBundle(bundle: TestBundle, extra: Partial<StartOptions> = {}, timeoutMs = 20_000): Promise<RunOutcome> {
+  const started = await startContainer({ bundle: bundle.dir, stateDir: bundle.stateDir, logPath: bundle.logPath, capabilities: DOCKER_MASKS, ...extra });
+  const timer = setTimeout(() => killQuietly(started.pid), timeoutMs);
+  try {
+    const exit = await started.exited;
+    const lines = readCriLog(bundle.logPath);
+    const exitRecord = JSON.parse(fs.readFileSync(path.join(bundle.stateDir, 'exit'), 'utf8'));
+    return { exit, lines, stdout: streamText(lines, 'stdout'), stderr: streamText(lines, 'stderr'), pid: started.pid, shimPid: started.shimPid, exitRecord };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
 }

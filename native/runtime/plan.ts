@@ -1,0 +1,186 @@
+// Compiles a checked OCI spec into the plan skerry-shim executes. Every decision is made
+// here (order, defaults, what the host allows); the shim only performs the steps.
+import fs from 'node:fs';
+import path from 'node:path';
+import { componentLogger, SkerryError } from '../../common/index.ts';
+import { readCgroupLayout } from '../cgroups/layout.ts';
+import { addon } from '../load.ts';
+import type { ResourceLimit } from '../types.ts';
+import { encodePlan, type CompiledPlan, type PlanRecord } from './plan-format.ts';
+import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, deviceRecords, mountRecords, protectRecords, type MountContext } from './plan-mounts.ts';
+import type { NamespaceType, OciIdMapping, OciSpec } from './spec.ts';
+
+export type { CompiledPlan } from './plan-format.ts';
+
+const log = componentLogger('runtime');
+
+export const CLONE_FLAGS: Record<NamespaceType, number> = {
+  mount: 0x00020000, cgroup: 0x02000000, uts: 0x04000000, ipc: 0x08000000, user: 0x10000000, pid: 0x20000000, network: 0x40000000,
+};
+const MS_REC = 0x4000;
+const MS_PRIVATE = 1 << 18;
+const MS_BIND = 0x1000;
+const CGROUP_SUPER_MAGIC = 0x27e0eb;
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+const RLIM_INFINITY = 0xffffffffffffffffn;
+const CAP_SYS_RESOURCE = 24;
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+const RLIMITS: Record<string, number> = {
+  RLIMIT_CPU: 0, RLIMIT_FSIZE: 1, RLIMIT_DATA: 2, RLIMIT_STACK: 3, RLIMIT_CORE: 4, RLIMIT_RSS: 5, RLIMIT_NPROC: 6, RLIMIT_NOFILE: 7,
+  RLIMIT_MEMLOCK: 8, RLIMIT_AS: 9, RLIMIT_LOCKS: 10, RLIMIT_SIGPENDING: 11, RLIMIT_MSGQUEUE: 12, RLIMIT_NICE: 13, RLIMIT_RTPRIO: 14,
+  RLIMIT_RTTIME: 15,
+};
+
+/** Capability sets as bit masks (bit n = capability n), e.g. from native/security's capabilityMask. */
+export interface CapabilityMasks {
+  bounding: bigint;
+  effective: bigint;
+  permitted: bigint;
+}
+
+export interface PlanOptions {
+  /** Absolute path of the prepared root (a directory or an overlay mount point). */
+  rootfsPath: string;
+  /** The bundle directory: relative bind sources are resolved from it. */
+  bundle: string;
+  /** Where the shim writes `exit`; must exist. */
+  stateDir: string;
+  /** 'inherit': the container gets the shim's fds 0-2; else its stdout/stderr go to a CRI log. */
+  stdio: 'inherit' | { logPath: string };
+  /** cgroup.procs files the init writes "0" into, first thing, from native/cgroups. */
+  cgroupProcs?: readonly string[];
+  /** A classic-BPF sock_filter array (8 bytes per instruction) from native/security. */
+  seccompProgram?: Buffer;
+  capabilities: CapabilityMasks;
+  /** The hard limits the shim will inherit; resourceLimits() of this process by default. */
+  hostLimits?: Record<string, ResourceLimit>;
+  /** Whether rlimits may be raised above hostLimits; CAP_SYS_RESOURCE of this process by default. */
+  canRaiseHardLimits?: boolean;
+  /** Whether a "cgroup" mount can show cgroup2; read from /proc/self/mountinfo by default. */
+  cgroup2?: boolean;
+}
+
+function hasCapability(cap: number): boolean {
+  const line = fs.readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('CapEff:'));
+  return line !== undefined && ((BigInt(`0x${line.slice(7).trim()}`) >> BigInt(cap)) & 1n) === 1n;
+}
+
+function mapText(mappings: OciIdMapping[]): string {
+  return mappings.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+}
+
+function namespaceRecords(spec: OciSpec): PlanRecord[] {
+  const namespaces = spec.linux.namespaces;
+  // A user namespace to join goes first: the others are then joined from inside it.
+  const joined = namespaces.filter((n) => n.path).sort((a, b) => Number(b.type === 'user') - Number(a.type === 'user'));
+  // The cgroup namespace is unshared by the init after it joined its cgroups (see initRecords).
+  const created = namespaces.filter((n) => !n.path && n.type !== 'cgroup');
+  const records: PlanRecord[] = joined.map((n) => ({ op: 'JOIN_NS', label: `setns ${n.type} ${n.path}`, nums: [CLONE_FLAGS[n.type]], strs: [n.path!] }));
+  const flags = created.reduce((f, n) => f | CLONE_FLAGS[n.type], 0);
+  records.push({ op: 'CLONE', label: `clone the container init (new namespaces: ${created.map((n) => n.type).join(', ')})`, nums: [flags] });
+  if (created.some((n) => n.type === 'user')) {
+    records.push({ op: 'ID_MAP', label: 'write the init\'s uid_map', nums: [0], strs: [mapText(spec.linux.uidMappings)] });
+    records.push({ op: 'ID_MAP', label: 'write the init\'s gid_map', nums: [1], strs: [mapText(spec.linux.gidMappings)] });
+  }
+  return records;
+}
+
+function shimRecords(spec: OciSpec, o: PlanOptions): PlanRecord[] {
+  const records: PlanRecord[] = [{ op: 'STATE_DIR', label: `open state dir ${o.stateDir}`, strs: [o.stateDir] }];
+  if (o.stdio !== 'inherit') records.push({ op: 'LOG', label: `open log ${o.stdio.logPath}`, strs: [o.stdio.logPath] });
+  return [...records, ...namespaceRecords(spec)];
+}
+
+// In a new user namespace the init still runs as host root, which the namespace does not
+// map: files it creates on the container's own mounts would be refused (EOVERFLOW). It
+// becomes the namespace's root first, after joining its cgroups (those checks are the host's).
+function userRootRecords(): PlanRecord[] {
+  return [
+    { op: 'SET_GID', label: 'setresgid 0 in the user namespace', nums: [0] },
+    { op: 'SET_UID', label: 'setresuid 0 in the user namespace', nums: [0] },
+  ];
+}
+
+function rootRecords(spec: OciSpec, o: PlanOptions): PlanRecord[] {
+  const rootfs = o.rootfsPath;
+  const newCgroupNs = spec.linux.namespaces.some((n) => n.type === 'cgroup' && !n.path);
+  const newUserNs = spec.linux.namespaces.some((n) => n.type === 'user' && !n.path);
+  const ctx: MountContext = {
+    rootfs,
+    bundle: o.bundle,
+    userns: spec.linux.namespaces.some((n) => n.type === 'user'),
+    cgroup2: o.cgroup2 ?? readCgroupLayout().hierarchies.some((h) => h.version === 2),
+  };
+  return [
+    ...(o.cgroupProcs ?? []).map((file): PlanRecord => ({ op: 'WRITE_FILE', label: `join cgroup ${file}`, nums: [CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC], strs: [file, '0'] })),
+    ...(newUserNs ? userRootRecords() : []),
+    ...(newCgroupNs ? [{ op: 'UNSHARE', label: 'unshare the cgroup namespace', nums: [CLONE_FLAGS.cgroup] } as PlanRecord] : []),
+    { op: 'MOUNT_HOST', label: 'make every mount private (mount --make-rprivate /)', nums: [MS_REC | MS_PRIVATE], strs: ['', '/', '', ''] },
+    { op: 'MOUNT_HOST', label: `bind ${rootfs} onto itself`, nums: [MS_BIND | MS_REC], strs: [rootfs, rootfs, '', ''] },
+    { op: 'ROOT_OPEN', label: `open ${rootfs}`, strs: [rootfs] },
+    ...mountRecords(spec.mounts, ctx),
+    ...deviceRecords(ctx),
+    ...protectRecords(spec.linux.maskedPaths ?? DEFAULT_MASKED_PATHS, spec.linux.readonlyPaths ?? DEFAULT_READONLY_PATHS, rootfs),
+    { op: 'PIVOT_ROOT', label: `pivot_root ${rootfs}` },
+    ...(spec.root.readonly ? [{ op: 'ROOT_READONLY', label: `remount ${rootfs} read-only` } as PlanRecord] : []),
+    ...(spec.hostname !== undefined ? [{ op: 'HOSTNAME', label: `sethostname ${spec.hostname}`, strs: [spec.hostname] } as PlanRecord] : []),
+  ];
+}
+
+function limitValue(value: number): bigint {
+  return value >= 2 ** 64 - 1 ? RLIM_INFINITY : BigInt(value);
+}
+
+function rlimitRecords(spec: OciSpec, o: PlanOptions): PlanRecord[] {
+  const host = o.hostLimits ?? addon().getRlimits();
+  const canRaise = o.canRaiseHardLimits ?? hasCapability(CAP_SYS_RESOURCE);
+  return spec.process.rlimits.map((r, i) => {
+    const resource = RLIMITS[r.type];
+    const where = `process.rlimits[${i}]`;
+    if (resource === undefined) throw new SkerryError('CONFIG_INVALID', `${where}.type ${r.type} is not a Linux resource limit`, { field: `${where}.type` });
+    const inherited = host[r.type.slice(7).toLowerCase()]?.hard ?? Infinity;
+    if (!canRaise && r.hard > inherited) {
+      const detail = `${where} (${r.type}) asks for a hard limit of ${r.hard}, above the inherited hard limit ${inherited}; raising it needs CAP_SYS_RESOURCE, which this process lacks`;
+      throw new SkerryError('CONFIG_INVALID', detail, { field: where, inheritedHard: inherited });
+    }
+    return { op: 'RLIMIT', label: `setrlimit ${r.type} soft ${r.soft} hard ${r.hard}`, nums: [resource, limitValue(r.soft), limitValue(r.hard)] };
+  });
+}
+
+function seccompRecord(program: Buffer): PlanRecord {
+  if (program.length === 0 || program.length % 8 !== 0) throw new RangeError(`seccomp program must be a non-empty multiple of 8 bytes (got ${program.length})`);
+  return { op: 'SECCOMP', label: `load the seccomp filter (${program.length / 8} instructions)`, strs: [program] };
+}
+
+function processRecords(spec: OciSpec, o: PlanOptions): PlanRecord[] {
+  const p = spec.process;
+  const caps = o.capabilities;
+  if (p.capabilities?.ambient?.length) log.warn({ ambient: p.capabilities.ambient }, 'process.capabilities.ambient is ignored: the inheritable set stays empty (CVE-2022-27650), so no capability can be ambient');
+  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it while the init has it.
+  const early = o.seccompProgram && !p.noNewPrivileges ? [seccompRecord(o.seccompProgram)] : [];
+  const late = o.seccompProgram && p.noNewPrivileges ? [seccompRecord(o.seccompProgram)] : [];
+  const env = p.env;
+  const searchPath = env.findLast((e) => e.startsWith('PATH='))?.slice(5) ?? DEFAULT_PATH;
+  return [
+    ...rlimitRecords(spec, o),
+    ...early,
+    { op: 'CAPS_BOUNDING', label: `drop capabilities outside the bounding set 0x${caps.bounding.toString(16)}`, nums: [caps.bounding] },
+    { op: 'KEEP_CAPS', label: 'prctl PR_SET_KEEPCAPS' },
+    { op: 'SET_GROUPS', label: `setgroups [${p.user.additionalGids.join(', ')}]`, nums: p.user.additionalGids },
+    { op: 'SET_GID', label: `setresgid ${p.user.gid}`, nums: [p.user.gid] },
+    { op: 'SET_UID', label: `setresuid ${p.user.uid}`, nums: [p.user.uid] },
+    { op: 'CAPS_SET', label: 'capset (inheritable empty)', nums: [caps.effective & caps.permitted, caps.permitted, 0n, 0n] },
+    ...(p.noNewPrivileges ? [{ op: 'NO_NEW_PRIVS', label: 'prctl PR_SET_NO_NEW_PRIVS' } as PlanRecord] : []),
+    { op: 'CHDIR', label: `chdir ${p.cwd}`, strs: [p.cwd] },
+    ...late,
+    { op: 'ENV', label: 'set the environment', strs: env },
+    { op: 'EXEC', label: `exec ${p.args[0]}`, nums: [p.user.umask ?? 0o022], strs: [searchPath, ...p.args] },
+  ];
+}
+
+/** The plan for one container, with the label of every step for error messages. */
+export function compilePlan(spec: OciSpec, options: PlanOptions): CompiledPlan {
+  if (!path.isAbsolute(options.rootfsPath)) throw new RangeError(`rootfsPath must be absolute (got ${options.rootfsPath})`);
+  return encodePlan([...shimRecords(spec, options), ...rootRecords(spec, options), ...processRecords(spec, options)]);
+}
