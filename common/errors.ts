@@ -24,6 +24,9 @@ export const errorCatalogue = {
   DATA_DIR_UNUSABLE: 'Data directory cannot be used',
   LISTEN_FAILED: 'Cannot listen on the address',
   ADDON_MISSING: 'Native addon cannot be loaded',
+  CONTAINER_EXISTS: 'Container already exists',
+  CONTAINER_NOT_FOUND: 'Container does not exist',
+  CONTAINER_STATE: 'Container is not in a state that allows this',
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -26,6 +26,16 @@ export function resourceLimits(): Record<string, ResourceLimit> {
   return addon().getRlimits();
 }
 
+/** Makes this process the reaper of orphans below it (PR_SET_CHILD_SUBREAPER). */
+export function becomeChildSubreaper(): void {
+  addon().becomeChildSubreaper();
+}
+
+/** Reaps one exited child (or adopted orphan) without blocking; undefined while it runs. */
+export function reapChild(pid: number): { exitCode: number | null; signal: number | null } | undefined {
+  return addon().reap(pid) ?? undefined;
+}
+
 /** Loads the addon now, so a missing build is reported before any work starts. */
 export function loadAddon(): void {
   addon();
@@ -34,3 +44,7 @@ export { hierarchyFor, readCgroupLayout, type CgroupHierarchy, type CgroupLayout
 export { readSpec, validateSpec, type OciSpec, type OciMount, type OciNamespace, type NamespaceType } from './runtime/spec.ts';
 export { compilePlan, type CapabilityMasks, type CompiledPlan, type PlanOptions } from './runtime/plan.ts';
 export { findShim, startContainer, type ExitStatus, type StartedContainer, type StartOptions } from './runtime/spawn.ts';
+export { runContainer, openContainer, listContainers, type Container, type ContainerExit, type RunOptions } from './runtime/container.ts';
+export { DEFAULT_RUNTIME_ROOT } from './runtime/state.ts';
+export { defaultSpec } from './runtime/default-spec.ts';
+export { createContainerCgroup, findContainerCgroup, listContainerCgroups, type CgroupStats, type ContainerCgroup } from './cgroups/index.ts';

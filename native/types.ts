@@ -4,6 +4,10 @@ export type ChildStep =
   | { kind: 'mount'; label: string; source?: string; target: string; fstype?: string; flags?: number; data?: string }
   | { kind: 'no-new-privs'; label: string }
   | { kind: 'seccomp-allow-all'; label: string }
+  /** seccomp(SECCOMP_SET_MODE_FILTER, flags, program): program is struct sock_filter[]. */
+  | { kind: 'seccomp'; label: string; program: Buffer; flags?: number }
+  /** Drops the bounding set to `bounding` when given, then capset(2) with the three masks. */
+  | { kind: 'capset'; label: string; effective: bigint; permitted: bigint; inheritable: bigint; bounding?: bigint }
   | { kind: 'exec'; label: string; path: string; argv: string[] };
 
 export interface ChildOutcome {
@@ -42,6 +46,7 @@ export interface Addon {
   sysError(errno: number, what: string): SystemCallError;
   probePidfd(): true;
   getRlimits(): Record<string, ResourceLimit>;
+  becomeChildSubreaper(): void;
   constants: Record<KernelConstant, number>;
 }
 

@@ -19,6 +19,7 @@ function gitCommit() {
 
 const addons = [
   ['native/build/Release/skerry.node', 'skerry.node', 'run `npm run install` to build native/'],
+  ['native/build/Release/skerry-shim', 'skerry-shim', 'run `npm run install` to build native/'],
   ['node_modules/better-sqlite3/build/Release/better_sqlite3.node', 'better_sqlite3.node', 'run `npm ci`'],
 ];
 
@@ -51,4 +52,4 @@ await build({
   },
 });
 fs.chmodSync(path.join(dist, 'skerry.js'), 0o755);
-process.stdout.write(`build: dist/skerry.js (${(fs.statSync(path.join(dist, 'skerry.js')).size / 1024).toFixed(0)} KiB) and ${addons.length} addons\n`);
+process.stdout.write(`build: dist/skerry.js (${(fs.statSync(path.join(dist, 'skerry.js')).size / 1024).toFixed(0)} KiB) with ${addons.map(([, to]) => to).join(', ')}\n`);

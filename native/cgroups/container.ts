@@ -66,7 +66,7 @@ export function createContainerCgroup(id: string, resources?: LinuxResources, op
     throw error;
   }
   const handle = new Handle(id, dirs, readOomKills(dirs));
-  log.info({ id, paths: handle.paths }, 'created container cgroup');
+  log.debug({ id, paths: handle.paths }, 'created container cgroup');
   return handle;
 }
 
@@ -142,6 +142,6 @@ class Handle implements ContainerCgroup {
 
   async destroy(options?: DestroyOptions): Promise<void> {
     await destroyDirs(this.dirs, options);
-    log.info({ id: this.id }, 'removed container cgroup');
+    log.debug({ id: this.id }, 'removed container cgroup');
   }
 }

@@ -75,7 +75,7 @@ export function versionOfDirs(dirs: CgroupDir[]): VersionOf {
 export function prepareParents(dirs: CgroupDir[], enable: string[]): void {
   for (const d of dirs) {
     const parentDir = path.dirname(d.dir);
-    if (makeDir(parentDir, true)) log.info({ dir: parentDir }, 'created the skerry cgroup parent');
+    if (makeDir(parentDir, true)) log.debug({ dir: parentDir }, 'created the skerry cgroup parent');
     if (d.version === 1 && d.controllers.includes('cpuset')) inheritCpuset(d.mountPoint, parentDir);
     if (d.version === 2) enableControllers(d, enable);
   }
@@ -99,7 +99,7 @@ function enableControllers(d: CgroupDir, controllers: string[]): void {
     for (const controller of controllers) {
       if (enabled.has(controller)) continue;
       writeControl(file, `+${controller}`, `cgroup v2 controller ${controller}`);
-      log.info({ file, controller }, 'enabled a cgroup v2 controller');
+      log.debug({ file, controller }, 'enabled a cgroup v2 controller');
     }
   }
 }

@@ -24,6 +24,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("runChildSteps", Napi::Function::New(env, skerry::RunChildStepsJs));
   exports.Set("probePidfd", Napi::Function::New(env, skerry::ProbePidfd));
   exports.Set("getRlimits", Napi::Function::New(env, skerry::GetRlimits));
+  exports.Set("becomeChildSubreaper", Napi::Function::New(env, skerry::BecomeChildSubreaper));
   exports.Set("spawnShim", Napi::Function::New(env, skerry::SpawnShim));
   exports.Set("reap", Napi::Function::New(env, skerry::Reap));
   exports.Set("sysError", Napi::Function::New(env, skerry::SysErrorJs));

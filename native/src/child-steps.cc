@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/close_range.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -24,6 +25,33 @@ struct StepFailure {
 sock_filter allowAll[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
 sock_fprog allowAllProgram = {1, allowAll};
 
+long LoadSeccomp(const ChildStep& step) {
+  // The parser checked the length is a non-zero multiple of sizeof(sock_filter).
+  sock_fprog program = {static_cast<unsigned short>(step.program.size() / sizeof(sock_filter)),
+                        reinterpret_cast<sock_filter*>(const_cast<char*>(step.program.data()))};
+  return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, step.flags, &program);
+}
+
+// Drops the bounding set first (needs CAP_SETPCAP, which capset may be about to remove),
+// then sets the three process sets with the 64-bit (version 3) layout.
+long SetCapabilities(const CapabilitySets& caps) {
+  for (unsigned cap = 0; caps.dropBounding && cap < 64; cap++) {
+    if ((caps.bounding >> cap) & 1) continue;
+    if (syscall(SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) {
+      if (errno == EINVAL) break;  // past the kernel's last capability
+      return -1;
+    }
+  }
+  __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  for (int half = 0; half < 2; half++) {
+    data[half].effective = static_cast<uint32_t>(caps.effective >> (32 * half));
+    data[half].permitted = static_cast<uint32_t>(caps.permitted >> (32 * half));
+    data[half].inheritable = static_cast<uint32_t>(caps.inheritable >> (32 * half));
+  }
+  return syscall(SYS_capset, &header, data);
+}
+
 long RunStep(const ChildStep& step) {
   switch (step.kind) {
     case StepKind::Unshare:
@@ -36,6 +64,10 @@ long RunStep(const ChildStep& step) {
       return syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     case StepKind::SeccompAllowAll:
       return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &allowAllProgram);
+    case StepKind::Seccomp:
+      return LoadSeccomp(step);
+    case StepKind::Capset:
+      return SetCapabilities(step.caps);
     case StepKind::Exec:
       return syscall(SYS_execve, step.path.c_str(), step.argvPointers.data(), environ);
   }

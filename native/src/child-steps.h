@@ -3,20 +3,29 @@
 // raw syscalls, then exits or execs.
 #pragma once
 #include <napi.h>
+#include <stdint.h>
 #include <string>
 #include <vector>
 
 namespace skerry {
 
-enum class StepKind { Unshare, Mount, NoNewPrivs, SeccompAllowAll, Exec };
+enum class StepKind { Unshare, Mount, NoNewPrivs, SeccompAllowAll, Seccomp, Capset, Exec };
+
+// Capability masks for a Capset step, bit n = capability n.
+struct CapabilitySets {
+  uint64_t effective = 0, permitted = 0, inheritable = 0, bounding = 0;
+  bool dropBounding = false;  // drop every capability outside `bounding` first
+};
 
 struct ChildStep {
   StepKind kind;
   std::string label;  // what the step does, for the error message
-  unsigned long flags = 0;
+  unsigned long flags = 0;  // unshare/mount flags, or SECCOMP_FILTER_FLAG_* for Seccomp
   std::string source, target, fstype, data;
   std::string path;
   std::vector<std::string> argv;
+  std::string program;  // Seccomp: struct sock_filter[] as bytes
+  CapabilitySets caps;
   std::vector<const char*> argvPointers;  // filled by Prepare(), null-terminated
 };
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <cmath>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -60,6 +61,14 @@ Napi::Value ProbePidfd(const Napi::CallbackInfo& info) {
   }
   close(static_cast<int>(fd));
   return Napi::Boolean::New(env, true);
+}
+
+// becomeChildSubreaper(): orphans below this process are reparented to it, not to init,
+// so a restarted agent's tests (and an agent that outlives its shims) can reap them.
+Napi::Value BecomeChildSubreaper(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) ThrowSysError(env, errno, "prctl PR_SET_CHILD_SUBREAPER");
+  return env.Undefined();
 }
 
 // getRlimits() → {nofile: {soft, hard}, ...}; Infinity stands for RLIM_INFINITY.

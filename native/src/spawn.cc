@@ -159,8 +159,10 @@ Napi::Value SpawnShim(const Napi::CallbackInfo& info) {
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return ThrowSysError(env, errno, "socketpair for the shim's sync socket"), env.Undefined();
   Fd ours(pair[0]), theirs(fcntl(pair[1], F_DUPFD_CLOEXEC, 10));
   close(pair[1]);
-  Fd null(req.inheritStdio ? -1 : open("/dev/null", O_RDWR | O_CLOEXEC));
-  if (!req.inheritStdio && (null.fd = fcntl(null.fd, F_DUPFD_CLOEXEC, 10)) < 0) return ThrowSysError(env, errno, "open /dev/null for the shim"), env.Undefined();
+  // Above fd 10, so the child's dup2 onto 0-4 never lands on one of its own sources.
+  Fd devNull(req.inheritStdio ? -1 : open("/dev/null", O_RDWR | O_CLOEXEC));
+  Fd null(req.inheritStdio ? -1 : fcntl(devNull.fd, F_DUPFD_CLOEXEC, 10));
+  if (!req.inheritStdio && null.fd < 0) return ThrowSysError(env, errno, "open /dev/null for the shim"), env.Undefined();
   ChildArgs args = {shim, plan.fd, theirs.fd, null.fd, 0};
   long pid = CloneChild(&args);
   if (pid < 0) return ThrowSysError(env, errno, "clone for skerry-shim"), env.Undefined();
