@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # nftables: Services and NetworkPolicy; iproute2: links and namespaces; busybox-static: the
-# example and test images; python3, make, g++: node-gyp builds the native addon.
-APT_PACKAGES=(nftables iproute2 busybox-static python3 make g++)
+# example and test images; python3, make, g++: node-gyp builds the native addon; crun and
+# runc: the runtimes skerry's own is compared with (parity tests, bench); procps: ps.
+APT_PACKAGES=(nftables iproute2 busybox-static python3 make g++ crun runc procps)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
