@@ -91,3 +91,27 @@ test('runtime verbs refuse bad usage with exit 2', async (t) => {
   t.regex(badId.stderr, /container id "\.\.\/escape" must be/);
   t.is((await runSkerry(['runtime', 'kill', 'x', 'SIGNOPE'])).code, 2);
 });
+
+rootTest(`the default spec's seccomp profile and capabilities hold inside the container${NEEDS_ROOT}`, async (t) => {
+  const script = [
+    'grep -E "^(CapInh|CapEff|CapBnd|NoNewPrivs|Seccomp):" /proc/self/status',
+    'unshare -n true 2>/dev/null && echo unshare-allowed || echo unshare-refused',
+    'mount -t tmpfs x /tmp 2>/dev/null && echo mount-allowed || echo mount-refused',
+    'echo ok > /dev/shm/x && cat /dev/shm/x',
+  ].join('; ');
+  const b = await specBundle('seccomp', ['sh', '-c', script]);
+  t.teardown(b.remove);
+  const result = await runSkerry(['runtime', 'run', '--root', b.root, '--bundle', b.bundle, b.id]);
+  t.is(result.code, 0, result.stderr);
+  t.deepEqual(result.stdout.split('\n').map((l) => l.replace(/\s+/g, ' ')), [
+    'CapInh: 0000000000000000',
+    'CapEff: 00000000a80425fb',
+    'CapBnd: 00000000a80425fb',
+    'NoNewPrivs: 1',
+    'Seccomp: 2',
+    'unshare-refused',
+    'mount-refused',
+    'ok',
+    '',
+  ]);
+});
