@@ -45,6 +45,8 @@ export { readSpec, validateSpec, type OciSpec, type OciMount, type OciNamespace,
 export { compilePlan, type CapabilityMasks, type CompiledPlan, type PlanOptions } from './runtime/plan.ts';
 export { findShim, startContainer, type ExitStatus, type StartedContainer, type StartOptions } from './runtime/spawn.ts';
 export { runContainer, openContainer, listContainers, type Container, type ContainerExit, type RunOptions } from './runtime/container.ts';
+export { execInContainer, type ExecOptions, type ExecProcess, type ExecutedProcess } from './runtime/exec.ts';
+export { compileExecPlan, type ExecPlanOptions } from './runtime/plan-exec.ts';
 export { DEFAULT_RUNTIME_ROOT } from './runtime/state.ts';
 export { defaultSpec } from './runtime/default-spec.ts';
 export { createContainerCgroup, findContainerCgroup, listContainerCgroups, type CgroupStats, type ContainerCgroup } from './cgroups/index.ts';

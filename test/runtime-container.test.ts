@@ -74,8 +74,9 @@ rootTest(`an OOM kill is reported as such, and stats read the container's cgroup
   t.teardown(bundle.remove);
   const root = runtimeRoot(t);
   const count = () => ({
-    mounts: fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').length,
-    cgroups: listContainerCgroups().length,
+    // Only what this test made: other test files run containers at the same time.
+    mounts: fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(bundle.dir) || l.includes(root)).length,
+    cgroups: listContainerCgroups().filter((id) => id.startsWith(`cycle-${process.pid}-`)).length,
     fds: fs.readdirSync('/proc/self/fd').length,
     states: fs.readdirSync(root).length,
     zombies: execFileSync('ps', ['-o', 'stat=', '--ppid', String(process.pid)], { encoding: 'utf8' }).split('\n').filter((s) => s.startsWith('Z')).length,

@@ -8,3 +8,4 @@ export { CgroupError } from './files.ts';
 export { validateResources, type LinuxDeviceRule, type LinuxResources, type ResourceRequest } from './resources.ts';
 export type { CgroupStats, CpuThrottling } from './stats.ts';
 export { DEFAULT_PERIOD_US, sharesToWeight, swapToV2, translateResources, type ControlWrite, type VersionOf } from './translate.ts';
+export { v1CgroupViews, type CgroupView } from './views.ts';

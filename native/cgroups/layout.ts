@@ -6,6 +6,8 @@ export interface CgroupHierarchy {
   mountPoint: string;
   /** Controllers this hierarchy holds; for v2, those listed in cgroup.controllers. */
   controllers: string[];
+  /** A named v1 hierarchy's name ("systemd" for name=systemd), which holds no controller. */
+  name?: string;
 }
 
 export interface CgroupLayout {
@@ -29,8 +31,10 @@ export function readCgroupLayout(mountinfo = fs.readFileSync('/proc/self/mountin
     const mountPoint = unescapeMountPath(left.split(' ')[4] ?? '');
     const [fstype, , superOptions = ''] = right.split(' ');
     if (fstype === 'cgroup') {
-      const controllers = superOptions.split(',').filter((o) => V1_CONTROLLERS.has(o));
-      hierarchies.push({ version: 1, mountPoint, controllers });
+      const options = superOptions.split(',');
+      const controllers = options.filter((o) => V1_CONTROLLERS.has(o));
+      const name = options.find((o) => o.startsWith('name='))?.slice(5);
+      hierarchies.push({ version: 1, mountPoint, controllers, ...(name ? { name } : {}) });
     } else if (fstype === 'cgroup2') {
       hierarchies.push({ version: 2, mountPoint, controllers: readControllers(mountPoint) });
     }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { componentLogger, SkerryError } from '../../common/index.ts';
 import { createContainerCgroup, findContainerCgroup, type CgroupStats, type ContainerCgroup } from '../cgroups/index.ts';
+import { execInContainer, type ExecOptions, type ExecProcess, type ExecutedProcess } from './exec.ts';
 import { securityOf } from './security-of.ts';
 import { startContainer } from './spawn.ts';
 import { readSpec } from './spec.ts';
@@ -38,6 +39,15 @@ export interface Container {
   wait(): Promise<ContainerExit>;
   kill(signal?: NodeJS.Signals | number): void;
   stats(): CgroupStats;
+  /**
+   * Runs a process inside the running container: in all its namespaces and cgroups, with the
+   * spec's capabilities, no_new_privs, seccomp filter and rlimits; args/env/cwd/user default
+   * to the spec's. Resolves once it has exec'd; `exited` gives its exit code (128+signal when
+   * killed). Its exit is not the container's: nothing is written to the state dir. Rejects
+   * with CONTAINER_STATE when the container is not running, or with the failing step
+   * ("exec nosuch: ENOENT (No such file or directory)").
+   */
+  exec(process: ExecProcess, options?: ExecOptions): Promise<ExecutedProcess>;
   delete(options?: { force?: boolean }): Promise<void>;
 }
 
@@ -101,6 +111,11 @@ function handle(record: ContainerRecord, stateDir: string, cgroup: ContainerCgro
     kill(signal = 'SIGTERM') {
       if (!running()) throw new SkerryError('CONTAINER_STATE', `${record.id} is not running`, { id: record.id });
       process.kill(record.pid, signal);
+    },
+    async exec(proc, options) {
+      if (!running()) throw new SkerryError('CONTAINER_STATE', `${record.id} is not running; exec needs a running container`, { id: record.id });
+      if (!cgroup) log.warn({ id: record.id }, 'the container has no cgroup; the exec process stays in the shim\'s');
+      return execInContainer(record, cgroup?.procsFiles ?? [], proc, options);
     },
     stats() {
       if (!cgroup) throw new SkerryError('CONTAINER_STATE', `${record.id} has no cgroup to read`, { id: record.id });

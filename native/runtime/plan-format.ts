@@ -14,6 +14,8 @@ export const OP = {
   ID_MAP: 3,
   LOG: 4,
   STATE_DIR: 5,
+  JOIN_PROCESS: 6,
+  CGROUP_PROCS: 7,
   WRITE_FILE: 16,
   UNSHARE: 17,
   MOUNT_HOST: 18,

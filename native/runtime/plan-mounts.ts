@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SkerryError } from '../../common/index.ts';
 import type { PlanRecord } from './plan-format.ts';
+import type { CgroupView } from '../cgroups/index.ts';
 import type { OciMount } from './spec.ts';
 
 /** Docker's defaults, used when the spec has no linux.maskedPaths / readonlyPaths. */
@@ -38,8 +39,10 @@ export interface MountContext {
   bundle: string;
   /** In a user namespace devices are bound from the host instead of made with mknod. */
   userns: boolean;
-  /** Whether the host has a cgroup2 hierarchy, which a "cgroup" mount then shows. */
+  /** Whether the host has a cgroup2 hierarchy, which a "cgroup" mount shows when there is no v1 one. */
   cgroup2: boolean;
+  /** The host's v1 hierarchies as the container sees them; empty on a pure v2 host. */
+  cgroupViews: CgroupView[];
 }
 
 interface Parsed {
@@ -86,10 +89,35 @@ function bindRecords(m: OciMount, i: number, o: Parsed, ctx: MountContext): Plan
   ];
 }
 
+// MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC
+const TMPFS_ATTR = 0x2 | 0x4 | 0x8;
+
+// With v1 hierarchies, as crun and runc do: a tmpfs holding one bind per hierarchy of the
+// cgroup the init is in (read-only when the mount asks for ro), and links for joint ones.
+function v1CgroupRecords(m: OciMount, o: Parsed, ctx: MountContext): PlanRecord[] {
+  const where = `${ctx.rootfs}${m.destination}`;
+  return [
+    { op: 'MKDIR', label: `create mount point ${where}`, nums: [0o755], strs: [m.destination] },
+    { op: 'MOUNT_FS', label: `mount tmpfs on ${where}`, nums: [TMPFS_ATTR, o.propagation, 0, 0], strs: ['tmpfs', 'tmpfs', m.destination, 'mode', '755'] },
+    ...ctx.cgroupViews.flatMap((view): PlanRecord[] => {
+      const target = path.posix.join(m.destination, view.name);
+      return [
+        { op: 'MKDIR', label: `create mount point ${ctx.rootfs}${target}`, nums: [0o755], strs: [target] },
+        { op: 'MOUNT_BIND', label: `bind ${view.hostDir} onto ${ctx.rootfs}${target}`, nums: [o.attr | TMPFS_ATTR, o.propagation, 0, 0], strs: [view.hostDir, target] },
+        ...view.links.map((link): PlanRecord => {
+          const at = path.posix.join(m.destination, link);
+          return { op: 'SYMLINK', label: `symlink ${ctx.rootfs}${at} -> ${view.name}`, strs: [view.name, at] };
+        }),
+      ];
+    }),
+  ];
+}
+
 function fsRecords(m: OciMount, i: number, o: Parsed, ctx: MountContext): PlanRecord[] {
   let fstype = m.type!;
   if (fstype === 'cgroup') {
-    if (!ctx.cgroup2) throw new SkerryError('CONFIG_INVALID', `mounts[${i}] of type cgroup needs a cgroup2 hierarchy on the host`, { field: `mounts[${i}].type` });
+    if (ctx.cgroupViews.length > 0) return v1CgroupRecords(m, o, ctx);
+    if (!ctx.cgroup2) throw new SkerryError('CONFIG_INVALID', `mounts[${i}] of type cgroup needs a cgroup hierarchy on the host`, { field: `mounts[${i}].type` });
     fstype = 'cgroup2';
   }
   // proc and sysfs go only onto a real directory, and /proc is checked to be a procfs after.

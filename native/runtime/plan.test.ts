@@ -69,3 +69,27 @@ test('bind mounts need an existing source and take no filesystem options', (t) =
   const withData = spec((s) => (s.mounts = [{ destination: '/data', source: '/tmp', options: ['rbind', 'size=1m'] }]));
   t.throws(() => compilePlan(withData, options()), { message: /mounts\[0\]\.options has size=1m, which a bind mount does not take/ });
 });
+
+test('a cgroup mount shows cgroup2 on a v2 host, and a tmpfs of read-only binds of the own cgroups with v1', (t) => {
+  const withMount = spec((s) => (s.mounts = [{ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro'] }]));
+  const v2 = compilePlan(withMount, options({ cgroupViews: [] })).labels;
+  t.true(v2.includes('mount cgroup2 on /run/skerry/test/rootfs/sys/fs/cgroup'));
+  const views = [
+    { name: 'memory', hostDir: '/sys/fs/cgroup/memory/skerry/c1', links: [] },
+    { name: 'cpu,cpuacct', hostDir: '/sys/fs/cgroup/cpu,cpuacct/skerry/c1', links: ['cpu', 'cpuacct'] },
+  ];
+  const v1 = compilePlan(withMount, options({ cgroupViews: views }));
+  const labels = v1.labels.filter((l) => l.includes('/sys/fs/cgroup'));
+  t.deepEqual(labels, [
+    'create mount point /run/skerry/test/rootfs/sys/fs/cgroup',
+    'mount tmpfs on /run/skerry/test/rootfs/sys/fs/cgroup',
+    'create mount point /run/skerry/test/rootfs/sys/fs/cgroup/memory',
+    'bind /sys/fs/cgroup/memory/skerry/c1 onto /run/skerry/test/rootfs/sys/fs/cgroup/memory',
+    'create mount point /run/skerry/test/rootfs/sys/fs/cgroup/cpu,cpuacct',
+    'bind /sys/fs/cgroup/cpu,cpuacct/skerry/c1 onto /run/skerry/test/rootfs/sys/fs/cgroup/cpu,cpuacct',
+    'symlink /run/skerry/test/rootfs/sys/fs/cgroup/cpu -> cpu,cpuacct',
+    'symlink /run/skerry/test/rootfs/sys/fs/cgroup/cpuacct -> cpu,cpuacct',
+  ]);
+  const error = t.throws(() => compilePlan(withMount, options({ cgroup2: false, cgroupViews: [] })));
+  t.true(isSkerryError(error) && /mounts\[0\] of type cgroup/.test(error.message));
+});

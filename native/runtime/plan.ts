@@ -3,10 +3,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { componentLogger, SkerryError } from '../../common/index.ts';
-import { readCgroupLayout } from '../cgroups/layout.ts';
+import { readCgroupLayout, v1CgroupViews, type CgroupView } from '../cgroups/index.ts';
 import { addon } from '../load.ts';
 import type { ResourceLimit } from '../types.ts';
 import { encodePlan, type CompiledPlan, type PlanRecord } from './plan-format.ts';
+import { withHome } from './passwd.ts';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, deviceRecords, mountRecords, protectRecords, type MountContext } from './plan-mounts.ts';
 import type { NamespaceType, OciIdMapping, OciSpec } from './spec.ts';
 
@@ -20,8 +21,8 @@ export const CLONE_FLAGS: Record<NamespaceType, number> = {
 const MS_REC = 0x4000;
 const MS_PRIVATE = 1 << 18;
 const MS_BIND = 0x1000;
-const CGROUP_SUPER_MAGIC = 0x27e0eb;
-const CGROUP2_SUPER_MAGIC = 0x63677270;
+export const CGROUP_SUPER_MAGIC = 0x27e0eb;
+export const CGROUP2_SUPER_MAGIC = 0x63677270;
 const RLIM_INFINITY = 0xffffffffffffffffn;
 const CAP_SYS_RESOURCE = 24;
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -59,6 +60,8 @@ export interface PlanOptions {
   canRaiseHardLimits?: boolean;
   /** Whether a "cgroup" mount can show cgroup2; read from /proc/self/mountinfo by default. */
   cgroup2?: boolean;
+  /** What a "cgroup" mount shows of v1 hierarchies; from the host's layout and cgroupProcs by default. */
+  cgroupViews?: CgroupView[];
 }
 
 function hasCapability(cap: number): boolean {
@@ -106,11 +109,14 @@ function rootRecords(spec: OciSpec, o: PlanOptions): PlanRecord[] {
   const rootfs = o.rootfsPath;
   const newCgroupNs = spec.linux.namespaces.some((n) => n.type === 'cgroup' && !n.path);
   const newUserNs = spec.linux.namespaces.some((n) => n.type === 'user' && !n.path);
+  const wantsCgroupMount = spec.mounts.some((m) => m.type === 'cgroup');
+  const layout = wantsCgroupMount && (o.cgroup2 === undefined || o.cgroupViews === undefined) ? readCgroupLayout() : undefined;
   const ctx: MountContext = {
     rootfs,
     bundle: o.bundle,
     userns: spec.linux.namespaces.some((n) => n.type === 'user'),
-    cgroup2: o.cgroup2 ?? readCgroupLayout().hierarchies.some((h) => h.version === 2),
+    cgroup2: o.cgroup2 ?? layout?.hierarchies.some((h) => h.version === 2) ?? false,
+    cgroupViews: o.cgroupViews ?? (layout ? v1CgroupViews(layout, o.cgroupProcs ?? []) : []),
   };
   return [
     ...(o.cgroupProcs ?? []).map((file): PlanRecord => ({ op: 'WRITE_FILE', label: `join cgroup ${file}`, nums: [CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC], strs: [file, '0'] })),
@@ -132,7 +138,7 @@ function limitValue(value: number): bigint {
   return value >= 2 ** 64 - 1 ? RLIM_INFINITY : BigInt(value);
 }
 
-function rlimitRecords(spec: OciSpec, o: PlanOptions): PlanRecord[] {
+function rlimitRecords(spec: OciSpec, o: Pick<PlanOptions, 'hostLimits' | 'canRaiseHardLimits'>): PlanRecord[] {
   const host = o.hostLimits ?? addon().getRlimits();
   const canRaise = o.canRaiseHardLimits ?? hasCapability(CAP_SYS_RESOURCE);
   return spec.process.rlimits.map((r, i) => {
@@ -153,7 +159,8 @@ function seccompRecord(program: Buffer): PlanRecord {
   return { op: 'SECCOMP', label: `load the seccomp filter (${program.length / 8} instructions)`, strs: [program] };
 }
 
-function processRecords(spec: OciSpec, o: PlanOptions): PlanRecord[] {
+/** From rlimits to exec: the process half of a plan, shared by a container's init and exec. */
+export function processRecords(spec: OciSpec, o: Pick<PlanOptions, 'capabilities' | 'seccompProgram' | 'hostLimits' | 'canRaiseHardLimits'>): PlanRecord[] {
   const p = spec.process;
   const caps = o.capabilities;
   if (p.capabilities?.ambient?.length) log.warn({ ambient: p.capabilities.ambient }, 'process.capabilities.ambient is ignored: the inheritable set stays empty (CVE-2022-27650), so no capability can be ambient');
@@ -182,5 +189,5 @@ function processRecords(spec: OciSpec, o: PlanOptions): PlanRecord[] {
 /** The plan for one container, with the label of every step for error messages. */
 export function compilePlan(spec: OciSpec, options: PlanOptions): CompiledPlan {
   if (!path.isAbsolute(options.rootfsPath)) throw new RangeError(`rootfsPath must be absolute (got ${options.rootfsPath})`);
-  return encodePlan([...shimRecords(spec, options), ...rootRecords(spec, options), ...processRecords(spec, options)]);
+  return encodePlan([...shimRecords(spec, options), ...rootRecords(spec, options), ...processRecords(withHome(spec, options.rootfsPath), options)]);
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { componentLogger, SkerryError } from '../../common/index.ts';
 import { addon } from '../load.ts';
-import { compilePlan, type CapabilityMasks } from './plan.ts';
+import { compilePlan, type CapabilityMasks, type CompiledPlan } from './plan.ts';
 import { readSpec, type OciSpec } from './spec.ts';
 
 const log = componentLogger('runtime');
@@ -92,11 +92,32 @@ async function followExit(next: AsyncGenerator<SyncMessage>, shimPid: number, la
       if (message.type === SYNC_FAILED) log.error({ shimPid, err: stepError(labels, message).message }, 'skerry-shim could not record the exit');
       if (message.type === SYNC_EXITED) return { exitCode: message.code, signal: message.signal || null };
     }
-    throw new Error(`skerry-shim ${shimPid} ended without reporting the container's exit`);
+    throw new Error(`skerry-shim ${shimPid} ended without reporting the exit of its process`);
   } finally {
     // The exit is known (and recorded) before the shim is gone: reap it without waiting.
     void reapShim(shimPid);
   }
+}
+
+/**
+ * Starts skerry-shim on a compiled plan and resolves once the process it forks has exec'd
+ * (pid known), or rejects with the failing step: "pivot_root /run/...: EINVAL (Invalid argument)".
+ * `logged`: the plan has a LOG record, so the shim's own stdio is /dev/null.
+ */
+export async function launchShim(plan: CompiledPlan, logged: boolean, shimPath?: string): Promise<StartedContainer> {
+  const { pid: shimPid, syncFd } = addon().spawnShim({ shimPath: shimPath ?? findShim(), plan: plan.bytes, stdio: logged ? 'null' : 'inherit' });
+  const socket = new net.Socket({ fd: syncFd, readable: true, writable: false });
+  const stream = messages(socket);
+  const first = await stream.next();
+  if (first.done || first.value.type !== SYNC_STARTED) {
+    socket.destroy();
+    await reapShim(shimPid);
+    if (first.done) throw new Error(`skerry-shim ${shimPid} ended before its process started`);
+    throw stepError(plan.labels, first.value);
+  }
+  const exited = followExit(stream, shimPid, plan.labels);
+  exited.catch(() => {}); // the caller may not wait; the rejection is still theirs to see
+  return { pid: first.value.pid, shimPid, exited };
 }
 
 /**
@@ -114,17 +135,5 @@ export async function startContainer(options: StartOptions): Promise<StartedCont
     seccompProgram: options.seccompProgram,
     capabilities: options.capabilities,
   });
-  const { pid: shimPid, syncFd } = addon().spawnShim({ shimPath: options.shimPath ?? findShim(), plan: plan.bytes, stdio: options.logPath ? 'null' : 'inherit' });
-  const socket = new net.Socket({ fd: syncFd, readable: true, writable: false });
-  const stream = messages(socket);
-  const first = await stream.next();
-  if (first.done || first.value.type !== SYNC_STARTED) {
-    socket.destroy();
-    await reapShim(shimPid);
-    if (first.done) throw new Error(`skerry-shim ${shimPid} ended before the container started`);
-    throw stepError(plan.labels, first.value);
-  }
-  const exited = followExit(stream, shimPid, plan.labels);
-  exited.catch(() => {}); // the caller may not wait; the rejection is still theirs to see
-  return { pid: first.value.pid, shimPid, exited };
+  return launchShim(plan, !!options.logPath, options.shimPath);
 }

@@ -231,6 +231,11 @@ function readLinux(raw: unknown): OciLinux {
   return linux;
 }
 
+/** Checks a `process` object (as in config.json; an exec's process too) and returns it typed. */
+export function validateProcess(raw: unknown): OciProcess {
+  return readProcess(raw);
+}
+
 /** Checks a parsed config.json and returns it typed, with defaults applied. */
 export function validateSpec(raw: unknown): OciSpec {
   const spec = object(raw, 'config.json');

@@ -3,6 +3,10 @@
  * clones the container's init, reports {started pid | failed step, errno} on the sync
  * socket (fd 4), then stays as the container's parent: relays its output into the CRI
  * log, reaps it, writes <state>/exit and exits with the container's exit code.
+ *
+ * In exec mode (a JOIN_PROCESS record, no STATE_DIR) the same path forks a process inside
+ * a running container instead: joined namespaces, moved into the container's cgroups by
+ * the shim, then the same steps as an init; its exit is reported, never recorded.
  */
 #include "sys.h"
 
@@ -11,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/statfs.h>
+#include <string.h>
 #include <sys/wait.h>
 
 #include "steps.h"
@@ -23,6 +28,7 @@ struct config {
   uint64_t clone_flags;
   int clone_idx, log_idx, state_idx, map_idx[2];
   int log_fd, state_fd, null_fd;
+  int cgroup_count, cgroup_idx[MAX_CGROUPS], cgroup_fd[MAX_CGROUPS];
 };
 
 static void report(int32_t type, int pid, int step, int err, int status) {
@@ -47,6 +53,32 @@ static void reset_signals(void) {
   sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+static int open_log(const struct step *s) {
+  return openat(AT_FDCWD, s->str[0], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+}
+
+/* nums: fs magic ×2; strs: path. Opened on the host, before the container's mount namespace
+ * is joined, so nothing inside the container can stand in for the file; the magic proves
+ * it is on a cgroup filesystem. */
+static int open_cgroup_procs(const struct step *s) {
+  int fd = openat(AT_FDCWD, s->str[0], O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  struct statfs sfs;
+  if (fd < 0) return -1;
+  int rc = fstatfs(fd, &sfs);
+  if (rc == 0 && (uint64_t)sfs.f_type != s->num[0] && (uint64_t)sfs.f_type != s->num[1]) rc = -1, errno = EXDEV;
+  if (rc == 0) return fd;
+  int err = errno;
+  sys_close(fd);
+  return errno = err, -1;
+}
+
+static void add_cgroup(struct config *c, const struct step *s, int idx) {
+  if (c->cgroup_count == MAX_CGROUPS) die(idx, E2BIG);
+  int fd = open_cgroup_procs(s);
+  if (fd < 0) die(idx, errno);
+  c->cgroup_idx[c->cgroup_count] = idx, c->cgroup_fd[c->cgroup_count++] = fd;
+}
+
 /* Opens what the shim needs from the host before joining any namespace. */
 static void read_config(struct config *c) {
   *c = (struct config){.clone_idx = -1, .log_idx = -1, .state_idx = -1, .map_idx = {-1, -1}, .log_fd = -1, .state_fd = -1};
@@ -54,9 +86,10 @@ static void read_config(struct config *c) {
     const struct step *s = &g_plan.steps[i];
     if (s->op == OP_CLONE) c->clone_idx = (int)i, c->clone_flags = s->num[0];
     if (s->op == OP_ID_MAP) c->map_idx[s->num[0] ? 1 : 0] = (int)i;
+    if (s->op == OP_CGROUP_PROCS) add_cgroup(c, s, (int)i);
     if (s->op == OP_LOG) {
       c->log_idx = (int)i;
-      c->log_fd = openat(AT_FDCWD, s->str[0], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+      c->log_fd = open_log(s);
       if (c->log_fd < 0) die((int)i, errno);
     }
     if (s->op == OP_STATE_DIR) {
@@ -65,14 +98,50 @@ static void read_config(struct config *c) {
       if (c->state_fd < 0) die((int)i, errno);
     }
   }
-  if (c->clone_idx < 0 || c->state_idx < 0) die(-1, EBADMSG);
+  if (c->clone_idx < 0) die(-1, EBADMSG);
   c->null_fd = openat(AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC);
   if (c->null_fd < 0) die(c->clone_idx, errno);
+}
+
+/* Field 22 of /proc/<pid>/stat, the start time in clock ticks since boot; 0 when unreadable.
+ * The command name (field 2) may hold spaces and parentheses: count from the last ')'. */
+static uint64_t start_time_of(int pid) {
+  char path[48] = "/proc/", buf[1024];
+  size_t at = 6 + fmt_u64(path + 6, (uint64_t)pid);
+  memcpy(path + at, "/stat", 6);
+  int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+  long n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+  if (fd >= 0) sys_close(fd);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  const char *p = strrchr(buf, ')');
+  int spaces = 0;
+  while (p && *p && spaces < 20) spaces += *p++ == ' ';
+  uint64_t value = 0;
+  while (p && *p >= '0' && *p <= '9') value = value * 10 + (uint64_t)(*p++ - '0');
+  return spaces == 20 ? value : 0;
+}
+
+/* nums: pid, start time, namespace flags. The pidfd pins one process; its start time read
+ * afterwards proves that process is the container's init and not a reused pid (ESRCH
+ * otherwise). One setns(pidfd) joins every namespace at once, the user namespace first.
+ * The pid namespace applies to children only: the exec'd process is forked after this. */
+static void join_process(const struct step *s, int idx) {
+  /* From here the shim lives in the container's namespaces while holding host fds: keep
+   * /proc/<shim>/{fd,mem} and ptrace out of reach; the forked child inherits this. */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  int pid = (int)s->num[0];
+  int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (pidfd < 0) die(idx, errno);
+  if (start_time_of(pid) != s->num[1]) die(idx, ESRCH);
+  if (syscall(SYS_setns, pidfd, (int)s->num[2]) != 0) die(idx, errno);
+  sys_close(pidfd);
 }
 
 static void join_namespaces(void) {
   for (uint32_t i = 0; i < g_plan.count; i++) {
     const struct step *s = &g_plan.steps[i];
+    if (s->op == OP_JOIN_PROCESS) join_process(s, (int)i);
     if (s->op != OP_JOIN_NS) continue;
     int fd = openat(AT_FDCWD, s->str[0], O_RDONLY | O_CLOEXEC);
     if (fd < 0 || syscall(SYS_setns, fd, (int)s->num[0]) != 0) die((int)i, errno);
@@ -103,6 +172,20 @@ static void write_map(int pid, int idx) {
   if (!ok) kill(pid, SIGKILL), waitpid(pid, NULL, 0), die(idx, err);
 }
 
+/* Moves the forked exec process into the container's cgroups before it runs any step. The
+ * pid is the child's in the shim's own pid namespace, which is how the kernel reads it. */
+static void join_cgroups(struct config *c, int pid) {
+  char text[24];
+  size_t n = fmt_u64(text, (uint64_t)pid);
+  for (int i = 0; i < c->cgroup_count; i++) {
+    if (sys_write_all(c->cgroup_fd[i], text, n) != 0) {
+      int err = errno;
+      kill(pid, SIGKILL), waitpid(pid, NULL, 0), die(c->cgroup_idx[i], err);
+    }
+    sys_close(c->cgroup_fd[i]);
+  }
+}
+
 /* Node keeps its stdio pipes and terminals O_NONBLOCK; a container writing there would
  * meet EAGAIN. Reopening /proc/self/fd/N gives a new open file description for pipes and
  * terminals, so blocking mode is ours alone and the agent's fd keeps its flags. */
@@ -124,7 +207,7 @@ struct pipes {
 static void make_pipes(const struct config *c, struct pipes *p) {
   *p = (struct pipes){{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}};
   if (pipe2(p->error, O_CLOEXEC) != 0) die(c->clone_idx, errno);
-  if (c->map_idx[0] >= 0 || c->map_idx[1] >= 0)
+  if (c->map_idx[0] >= 0 || c->map_idx[1] >= 0 || c->cgroup_count > 0)
     if (pipe2(p->wait, O_CLOEXEC) != 0) die(c->clone_idx, errno);
   if (c->log_fd >= 0 && (pipe2(p->out, O_CLOEXEC | O_NONBLOCK) != 0 || pipe2(p->err, O_CLOEXEC | O_NONBLOCK) != 0))
     die(c->log_idx, errno);
@@ -172,19 +255,21 @@ int main(void) {
   sys_close(PLAN_FD);
   struct config c;
   read_config(&c);
-  join_namespaces();
+  /* Before any join: /proc/self means nothing in a pid namespace the shim is not in. */
   if (c.log_fd >= 0) setsid(); /* a terminal's ^C is for the agent, not for the container */
   else unblock_stdio();
+  join_namespaces();
   struct pipes p;
   make_pipes(&c, &p);
   int pid = start_init(&c, &p);
   for (int i = 0; i < 2; i++)
     if (c.map_idx[i] >= 0) write_map(pid, c.map_idx[i]);
+  join_cgroups(&c, pid);
   if (p.wait[1] >= 0 && (sys_write_all(p.wait[1], "g", 1), 1)) sys_close(p.wait[1]);
   await_exec(pid, p.error[0]);
   report(SYNC_STARTED, pid, 0, 0, 0);
   int status = supervise(pid, c.log_fd, p.out[0], p.err[0]);
-  if (write_exit_record(c.state_fd, pid, status) != 0) report(SYNC_FAILED, pid, c.state_idx, errno, 0);
+  if (c.state_fd >= 0 && write_exit_record(c.state_fd, pid, status) != 0) report(SYNC_FAILED, pid, c.state_idx, errno, 0);
   report(SYNC_EXITED, pid, 0, 0, status);
   return exit_code_of(status);
 }

@@ -14,6 +14,11 @@
  * run between clone and exec with raw system calls only. A failure anywhere is reported
  * as {record index, errno}; the TypeScript side owns the label of every record.
  *
+ * Exec mode (native/runtime/plan-exec.ts): JOIN_PROCESS joins every namespace of a running
+ * container's init, CGROUP_PROCS moves the forked process into its cgroups, CLONE takes no
+ * namespace flags, and there is no STATE_DIR: the exit goes over the sync socket only, so
+ * an exec never writes the container's exit record.
+ *
  * SKERRY_PLAN_OPS is the one op code table. plan.ts holds the same numbers and a test
  * (native/runtime/plan.test.ts) parses this file to prove they agree.
  */
@@ -31,7 +36,9 @@
   X(2, CLONE)          /* nums: clone flags                                     */ \
   X(3, ID_MAP)         /* nums: 0 uid / 1 gid   strs: map text                  */ \
   X(4, LOG)            /* strs: CRI log path; absent = inherit the shim's stdio  */ \
-  X(5, STATE_DIR)      /* strs: dir for the exit record                          */ \
+  X(5, STATE_DIR)      /* strs: dir for the exit record; absent = none (exec)    */ \
+  X(6, JOIN_PROCESS)   /* nums: pid, start time (/proc stat field 22), ns flags  */ \
+  X(7, CGROUP_PROCS)   /* nums: fs magic ×2  strs: host cgroup.procs file        */ \
   X(16, WRITE_FILE)    /* nums: fs magic or 0 (×2) strs: host path, data         */ \
   X(17, UNSHARE)       /* nums: flags                                           */ \
   X(18, MOUNT_HOST)    /* nums: flags  strs: source, target, fstype, data       */ \
@@ -87,6 +94,7 @@ struct sync_msg {
 
 #define MAX_RECORDS 1024
 #define MAX_STRS 16384
+#define MAX_CGROUPS 32
 
 /* One record, decoded: pointers into the mapped plan. */
 struct step {

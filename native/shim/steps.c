@@ -87,6 +87,9 @@ void init_main(const struct init_ctx *ctx) {
   char go;
   if (ctx->wait_fd >= 0 && sys_read_full(ctx->wait_fd, &go, 1) != 1) sys_exit(127);
   place_fds(ctx);
+  /* Its own session and process group, as under crun and runc: a "kill 0" inside must not
+   * reach the shim, the agent or the terminal's foreground group. */
+  if (syscall(SYS_setsid) < 0) fail(3, (uint32_t)-1);
   syscall(SYS_umask, 0); /* modes in the plan are exact; EXEC sets the process's umask */
   const struct plan *plan = ctx->plan;
   for (uint32_t i = 0; i < plan->count; i++) {

@@ -12,9 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { kvBench } from './kv.ts';
+import { runtimeBench } from './runtime.ts';
 import { buildReport, environment, statusOf, systemLoad, textTable, writeReport, type Bench } from './report.ts';
 
-const BENCHES: Bench[] = [kvBench];
+const BENCHES: Bench[] = [kvBench, runtimeBench];
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -1,13 +1,14 @@
 import { SkerryError } from '../../../common/index.ts';
 import type { Verb } from '../verb.ts';
 import { deleteVerb } from './runtime/delete.ts';
+import { execVerb } from './runtime/exec.ts';
 import { killVerb } from './runtime/kill.ts';
 import { listVerb } from './runtime/list.ts';
 import { runVerb } from './runtime/run.ts';
 import { specVerb } from './runtime/spec.ts';
 import { stateVerb } from './runtime/state.ts';
 
-const subVerbs = [runVerb, stateVerb, killVerb, deleteVerb, listVerb, specVerb];
+const subVerbs = [runVerb, execVerb, stateVerb, killVerb, deleteVerb, listVerb, specVerb];
 
 const usage = `Usage: skerry runtime VERB [flags]
 
@@ -25,4 +26,4 @@ async function run(args: string[]): Promise<number> {
   return sub.run(rest);
 }
 
-export const runtimeVerb: Verb = { name: 'runtime', summary: 'run OCI bundles (run, state, kill, delete, list, spec)', usage, run };
+export const runtimeVerb: Verb = { name: 'runtime', summary: 'run OCI bundles (run, exec, state, kill, delete, list, spec)', usage, run };
