@@ -27,6 +27,22 @@ export const errorCatalogue = {
   CONTAINER_EXISTS: 'Container already exists',
   CONTAINER_NOT_FOUND: 'Container does not exist',
   CONTAINER_STATE: 'Container is not in a state that allows this',
+  DIGEST_INVALID: 'Digest is not valid',
+  DIGEST_MISMATCH: 'Content does not match its digest',
+  BLOB_NOT_FOUND: 'Blob is not in the content store',
+  BLOB_BUSY: 'Blob is being written by another process',
+  REFERENCE_INVALID: 'Image reference is not valid',
+  IMAGE_NOT_FOUND: 'Image was not found',
+  IMAGE_IN_USE: 'Image is used by a container',
+  IMAGE_INVALID: 'Image is not valid',
+  MEDIA_TYPE_UNSUPPORTED: 'Media type is not supported',
+  PLATFORM_NOT_FOUND: 'Image has no variant for this platform',
+  REGISTRY_UNREACHABLE: 'Registry cannot be reached',
+  REGISTRY_AUTH: 'Registry refused the credentials',
+  REGISTRY_ERROR: 'Registry answered with an error',
+  LAYER_UNSAFE: 'Layer holds an entry that cannot be unpacked safely',
+  LAYER_TOO_LARGE: 'Layer is larger than the unpack limit',
+  BUILD_INVALID: 'Image build file is not valid',
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;

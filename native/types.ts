@@ -47,6 +47,12 @@ export interface Addon {
   probePidfd(): true;
   getRlimits(): Record<string, ResourceLimit>;
   becomeChildSubreaper(): void;
+  setXattr(path: string, name: string, value: Buffer): void;
+  getXattr(path: string, name: string): Buffer | null;
+  mknod(path: string, mode: number, major: number, minor: number): void;
+  /** Overlay of `lowers` (top first); read-only without upper and work. */
+  mountOverlay(target: string, lowers: string[], upper?: string, work?: string): void;
+  unmount(target: string, detach?: boolean): void;
   constants: Record<KernelConstant, number>;
 }
 

@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 
 # nftables: Services and NetworkPolicy; iproute2: links and namespaces; busybox-static: the
 # example and test images; python3, make, g++: node-gyp builds the native addon; crun and
-# runc: the runtimes skerry's own is compared with (parity tests, bench); procps: ps.
-APT_PACKAGES=(nftables iproute2 busybox-static python3 make g++ crun runc procps)
+# runc: the runtimes skerry's own is compared with (parity tests, bench); procps: ps;
+# docker-registry: a real registry for pull tests and the bench; skopeo: a real client
+# that pushes to registries (and to skerry's) and the pull bench's peer.
+APT_PACKAGES=(nftables iproute2 busybox-static python3 make g++ crun runc procps docker-registry skopeo)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -3,6 +3,7 @@
 #include <sched.h>
 #include <sys/mount.h>
 
+#include "fsops.h"
 #include "probe.h"
 #include "spawn.h"
 
@@ -28,6 +29,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawnShim", Napi::Function::New(env, skerry::SpawnShim));
   exports.Set("reap", Napi::Function::New(env, skerry::Reap));
   exports.Set("sysError", Napi::Function::New(env, skerry::SysErrorJs));
+  exports.Set("setXattr", Napi::Function::New(env, skerry::SetXattr));
+  exports.Set("getXattr", Napi::Function::New(env, skerry::GetXattr));
+  exports.Set("mknod", Napi::Function::New(env, skerry::Mknod));
+  exports.Set("mountOverlay", Napi::Function::New(env, skerry::MountOverlay));
+  exports.Set("unmount", Napi::Function::New(env, skerry::Unmount));
   exports.Set("constants", Constants(env));
   return exports;
 }
