@@ -2,10 +2,13 @@ import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { componentLogger, SkerryError } from '../common/index.ts';
+import { openContentStore } from '../storage/content/index.ts';
 import { openSqliteStore, type KeyValueStore } from '../storage/kv/index.ts';
+import { createAuthenticator, ensureClusterToken, noNodes } from './auth/index.ts';
 import type { ServerConfig } from './config.ts';
 import { createRouter } from './http/router.ts';
 import { createMetrics } from './metrics.ts';
+import { createRegistry } from './registry/index.ts';
 import { ensureServingMaterial } from './tls/index.ts';
 import { skerryVersion } from './version.ts';
 
@@ -26,12 +29,20 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   metrics.trackRevision(() => store.currentRevision());
   try {
     const tls = await ensureServingMaterial(path.join(config.dataDir, 'tls'), config.tlsSans);
+    const token = ensureClusterToken(config.dataDir, tls.caCert);
+    // Node credentials come with agent join; until then only the cluster token is known.
+    const authenticator = createAuthenticator(token, noNodes);
+    const registry = createRegistry({ kv: store, blobs: openContentStore(path.join(config.dataDir, 'registry')), authenticator });
+    await registry.dropStaleUploads();
     const handle = createRouter({
       livenessChecks: [{ name: 'ping', check: async () => undefined }],
       readinessChecks: [{ name: 'store', check: async () => void (await store.currentRevision()) }],
       metrics: metrics.registry,
+      prefixes: [{ prefix: '/v2', handle: registry.handle }],
     });
-    const api = https.createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
+    // No whole-request deadline: a layer pushed over a slow site link may take longer than
+    // Node's default 300 s; the registry cuts uploads that go idle instead.
+    const api = https.createServer({ cert: tls.cert, key: tls.key, requestTimeout: 0 }, (req, res) => {
       handle(req, res).catch((error: unknown) => {
         log.error({ err: error, url: req.url }, 'request failed');
         if (!res.headersSent) res.writeHead(500).end();
@@ -39,7 +50,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     });
     await listen(api, config.listen.host, config.listen.port);
     const bound = api.address() as { address: string; port: number };
-    log.info({ listen: `${bound.address}:${bound.port}`, dataDir: config.dataDir, version: skerryVersion, revision: await store.currentRevision() }, 'API listening');
+    log.info({ listen: `${bound.address}:${bound.port}`, dataDir: config.dataDir, version: skerryVersion, revision: await store.currentRevision(), tokenFile: token.file }, 'API listening');
     return {
       address: { host: bound.address, port: bound.port },
       store,

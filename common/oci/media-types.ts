@@ -34,3 +34,9 @@ export const LAYER_COMPRESSION: Readonly<Record<string, 'gzip' | 'none' | 'zstd'
   [MEDIA.dockerLayerGzip]: 'gzip',
   [MEDIA.dockerForeignLayerGzip]: 'gzip',
 };
+
+/** Annotations of an OCI layout's index.json that name an image: the tag, and containerd's full name. */
+export const ANNOTATION = {
+  refName: 'org.opencontainers.image.ref.name',
+  containerdName: 'io.containerd.image.name',
+} as const;

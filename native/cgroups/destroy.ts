@@ -19,9 +19,27 @@ const POLL_MS = 10;
  * before some kernels let their cgroup go.
  */
 export async function destroyDirs(dirs: CgroupDir[], options: DestroyOptions = {}): Promise<void> {
+  if (removeIfEmpty(dirs)) return;
   const deadline = Date.now() + (options.timeoutMs ?? 5000);
   await killAll(dirs, deadline);
   await removeAll(dirs, deadline);
+}
+
+/**
+ * The usual end, a container whose processes have all exited: one rmdir per directory. The
+ * kernel refuses (EBUSY) to remove a cgroup that still holds a task or a sub-cgroup, so
+ * any refusal leaves the rest to the kill-and-remove path, which starts with a look inside.
+ */
+function removeIfEmpty(dirs: CgroupDir[]): boolean {
+  for (const d of dirs) {
+    try {
+      fs.rmdirSync(d.dir);
+    } catch (error) {
+      if (!isErrno(error, 'ENOENT')) return false;
+    }
+  }
+  log.debug({ dirs: dirs.map((d) => d.dir) }, 'removed the container cgroups');
+  return true;
 }
 
 /** Every pid in the cgroups and their sub-cgroups (a container may make its own). */

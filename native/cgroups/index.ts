@@ -1,7 +1,8 @@
 // The public face of native/cgroups: container cgroups on v1, v2 and hybrid layouts.
-export { hierarchyFor, readCgroupLayout, type CgroupHierarchy, type CgroupLayout } from './layout.ts';
+export { currentCgroupLayout, forgetCgroupLayout, hierarchyFor, readCgroupLayout, type CgroupHierarchy, type CgroupLayout } from './layout.ts';
 export {
-  createContainerCgroup, findContainerCgroup, listContainerCgroups, DEFAULT_PARENT, type CgroupOptions, type ContainerCgroup,
+  createContainerCgroup, findContainerCgroup, listContainerCgroups, planContainerCgroup, DEFAULT_PARENT, type CgroupOptions, type ContainerCgroup,
+  type PlannedCgroup,
 } from './container.ts';
 export type { DestroyOptions } from './destroy.ts';
 export { CgroupError } from './files.ts';

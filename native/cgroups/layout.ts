@@ -45,6 +45,25 @@ export function readCgroupLayout(mountinfo = fs.readFileSync('/proc/self/mountin
   return { mode, hierarchies };
 }
 
+let current: { mountinfo: string; layout: CgroupLayout } | undefined;
+
+/**
+ * The layout of this process's mount table, parsed again only when /proc/self/mountinfo
+ * changed since the last call (reading it is cheap; parsing it and reading the cgroup2
+ * controllers is most of readCgroupLayout's cost). Callers that meet a cgroup error call
+ * forgetCgroupLayout(), for what the mount table cannot show (controllers moving back to
+ * cgroup2 once an unmounted v1 hierarchy is finally released).
+ */
+export function currentCgroupLayout(): CgroupLayout {
+  const mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  if (current?.mountinfo !== mountinfo) current = { mountinfo, layout: readCgroupLayout(mountinfo) };
+  return current.layout;
+}
+
+export function forgetCgroupLayout(): void {
+  current = undefined;
+}
+
 function readV2Controllers(mountPoint: string): string[] {
   try {
     return fs.readFileSync(path.join(mountPoint, 'cgroup.controllers'), 'utf8').trim().split(/\s+/).filter(Boolean);

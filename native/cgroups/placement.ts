@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { componentLogger } from '../../common/index.ts';
 import { hierarchyFor, type CgroupHierarchy, type CgroupLayout } from './layout.ts';
-import { invalid, makeDir, readControl, writeControl } from './files.ts';
+import { CgroupError, invalid, makeDir, readControl, writeControl } from './files.ts';
 import type { VersionOf } from './translate.ts';
 
 const log = componentLogger('cgroups');
@@ -78,6 +78,48 @@ export function prepareParents(dirs: CgroupDir[], enable: string[]): void {
     if (makeDir(parentDir, true)) log.debug({ dir: parentDir }, 'created the skerry cgroup parent');
     if (d.version === 1 && d.controllers.includes('cpuset')) inheritCpuset(d.mountPoint, parentDir);
     if (d.version === 2) enableControllers(d, enable);
+  }
+}
+
+const preparedParents = new Set<string>();
+
+function parentsKey(dirs: CgroupDir[], enable: string[]): string {
+  return `${dirs.map((d) => path.dirname(d.dir)).join('\n')}\n${enable.join(',')}`;
+}
+
+/**
+ * prepareParents once per process for the same directories and controllers: skerry never
+ * removes its parents, so once ready they stay ready, and a start need not repeat the
+ * mkdir, cpuset and subtree_control checks of every hierarchy (16 files on a hybrid host).
+ * Returns whether they were ready already; whoever then meets a failure below them calls
+ * forgetPreparedParents() and tries again, in case they were removed or changed.
+ */
+export function ensureParents(dirs: CgroupDir[], enable: string[]): boolean {
+  const key = parentsKey(dirs, enable);
+  if (preparedParents.has(key)) return true;
+  prepareParents(dirs, enable);
+  preparedParents.add(key);
+  return false;
+}
+
+export function forgetPreparedParents(): void {
+  preparedParents.clear();
+}
+
+/**
+ * inheritCpuset for a directory just made: it is empty unless cgroup.clone_children copied
+ * the values already, and writing them again is harmless, so the parent's values are
+ * written without reading the child's. The files exist: it is a cpuset hierarchy.
+ */
+export function copyCpuset(fromDir: string, toDir: string): void {
+  for (const name of ['cpuset.cpus', 'cpuset.mems']) {
+    const value = readControl(path.join(fromDir, name)) ?? '';
+    const file = path.join(toDir, name);
+    try {
+      fs.writeFileSync(file, value, { flag: 'r+' });
+    } catch (error) {
+      throw new CgroupError('write', file, error as NodeJS.ErrnoException, ` "${value}"`);
+    }
   }
 }
 

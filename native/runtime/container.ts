@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { componentLogger, SkerryError } from '../../common/index.ts';
-import { createContainerCgroup, findContainerCgroup, type CgroupStats, type ContainerCgroup } from '../cgroups/index.ts';
+import { currentCgroupLayout, findContainerCgroup, planContainerCgroup, type CgroupStats, type ContainerCgroup, type PlannedCgroup } from '../cgroups/index.ts';
 import { execInContainer, type ExecOptions, type ExecProcess, type ExecutedProcess } from './exec.ts';
 import { securityOf } from './security-of.ts';
-import { startContainer } from './spawn.ts';
-import { readSpec } from './spec.ts';
+import { startHeldContainer, type ExitReport, type LaunchedShim } from './spawn.ts';
+import { readSharedSpec } from './spec.ts';
 import {
   DEFAULT_RUNTIME_ROOT, isRunning, listIds, processStartTime, readExit, readRecord, stateDirOf, writeRecord,
   type ContainerRecord, type ExitRecord,
@@ -56,32 +56,108 @@ export async function runContainer(options: RunOptions): Promise<Container> {
   const root = options.root ?? DEFAULT_RUNTIME_ROOT;
   const stateDir = stateDirOf(root, options.id);
   const bundle = path.resolve(options.bundle);
-  const spec = readSpec(bundle);
+  const spec = readSharedSpec(bundle);
   const security = securityOf(spec);
-  fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+  refuseTakenId(root, stateDir, options.id);
+  const made: Made = {};
   try {
-    fs.mkdirSync(stateDir, { mode: 0o700 });
+    // One look at the mount table serves both the cgroups and the plan's cgroup mount.
+    const cgroupLayout = currentCgroupLayout();
+    const planned = planContainerCgroup(options.id, spec.linux?.resources as never, { layout: cgroupLayout });
+    const recorder = stateRecorder(stateDir, bundle, options);
+    const launched = startHeldContainer({
+      bundle, spec, stateDir, logPath: options.logPath, cgroupProcs: planned.procsFiles, cgroupLayout, ...security, onCloned: recorder.write,
+    });
+    await makeMeanwhile(launched, made, () => makeStateDir(root, stateDir, options.id), planned);
+    const started = await launched.started;
+    const record = recorder.final(started.pid, started.shimPid);
+    log.debug({ id: options.id, pid: started.pid }, 'container started');
+    return handle(record, stateDir, made.cgroup, { reported: launched.reported, finished: started.exited.catch(() => undefined) });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new SkerryError('CONTAINER_EXISTS', `${options.id} in ${root}`, { id: options.id });
+    await made.cgroup?.destroy().catch((e: unknown) => log.warn({ err: e, id: options.id }, 'could not remove the cgroup of a failed start'));
+    if (made.stateDir) removeStateDir(stateDir);
     throw error;
   }
-  let cgroup: ContainerCgroup | undefined;
+}
+
+/** What a start has made so far, for the cleanup of a failed one. */
+interface Made {
+  stateDir?: boolean;
+  cgroup?: ContainerCgroup;
+}
+
+/**
+ * The state dir and the cgroups are made while the shim starts and clones the init, which
+ * waits for them: on two cores a new directory on a busy disk and the mkdirs in eight
+ * hierarchies no longer add to the start. The state dir comes first: it is what says that
+ * the id is taken, before anything of another container's could be touched.
+ */
+async function makeMeanwhile(launched: LaunchedShim, made: Made, makeState: () => void, planned: PlannedCgroup): Promise<void> {
   try {
-    cgroup = createContainerCgroup(options.id, spec.linux?.resources as never);
-    const started = await startContainer({
-      bundle, spec, stateDir, logPath: options.logPath, cgroupProcs: cgroup.procsFiles, ...security,
-    });
+    makeState();
+    made.stateDir = true;
+    made.cgroup = planned.create();
+  } catch (error) {
+    await launched.abort();
+    throw error;
+  }
+  launched.release();
+}
+
+/**
+ * Writes state.json as soon as the init's pid is known: the shim reports it right after the
+ * clone, and the write then happens while the init mounts, not after it exec'd (by when a
+ * short-lived container has often exited already). final() writes it if that did not happen.
+ */
+function stateRecorder(stateDir: string, bundle: string, options: RunOptions) {
+  let written: ContainerRecord | undefined;
+  const write = (pid: number, shimPid: number): ContainerRecord => {
     const record: ContainerRecord = {
-      id: options.id, bundle, pid: started.pid, pidStartTime: processStartTime(started.pid) ?? 0, shimPid: started.shimPid,
+      id: options.id, bundle, pid, pidStartTime: processStartTime(pid) ?? 0, shimPid,
       created: new Date().toISOString(), logPath: options.logPath, annotations: options.annotations ?? {},
     };
     writeRecord(stateDir, record);
-    log.debug({ id: options.id, pid: started.pid }, 'container started');
-    return handle(record, stateDir, cgroup, started.exited.then(() => undefined, () => undefined));
-  } catch (error) {
-    await cgroup?.destroy().catch((e: unknown) => log.warn({ err: e, id: options.id }, 'could not remove the cgroup of a failed start'));
+    return (written = record);
+  };
+  const final = (pid: number, shimPid: number) => (written?.pid === pid ? written : write(pid, shimPid));
+  return { write, final };
+}
+
+/** Refuses an id whose state dir exists before anything is started (makeStateDir has the last word). */
+function refuseTakenId(root: string, stateDir: string, id: string): void {
+  if (fs.existsSync(stateDir)) throw new SkerryError('CONTAINER_EXISTS', `${id} in ${root}`, { id });
+}
+
+/** The container's state dir, and the root above it the first time; an existing one means the id is taken. */
+function makeStateDir(root: string, stateDir: string, id: string): void {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.mkdirSync(stateDir, { mode: 0o700 });
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') throw new SkerryError('CONTAINER_EXISTS', `${id} in ${root}`, { id });
+      if (code !== 'ENOENT' || attempt > 0) throw error;
+      fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+    }
+  }
+}
+
+// A state dir holds state.json and, once the container ended, exit. Removing those two by
+// name skips the readdir and the lstat per entry of a recursive removal; anything else in
+// it (a crash's leftover .tmp) makes the rmdir fail and falls back to the recursive one.
+function removeStateDir(stateDir: string): void {
+  try {
+    for (const name of ['exit', 'state.json']) {
+      try {
+        fs.unlinkSync(path.join(stateDir, name));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    fs.rmdirSync(stateDir);
+  } catch {
     fs.rmSync(stateDir, { recursive: true, force: true });
-    throw error;
   }
 }
 
@@ -97,11 +173,22 @@ export function listContainers(root = DEFAULT_RUNTIME_ROOT): Container[] {
   return listIds(root).flatMap((id) => openContainer(id, root) ?? []);
 }
 
-function handle(record: ContainerRecord, stateDir: string, cgroup: ContainerCgroup | undefined, reaped: Promise<void> | undefined): Container {
-  const running = () => readExit(stateDir) === undefined && isRunning(record);
+/** What this process knows of a container it started itself, from the shim's sync socket. */
+interface OwnShim {
+  /** The exit as the shim reported it; undefined when it ended without a report. */
+  reported: Promise<ExitReport | undefined>;
+  /** Once the shim has written the exit record and is gone: the state dir is ours again. */
+  finished: Promise<unknown>;
+}
+
+function handle(record: ContainerRecord, stateDir: string, cgroup: ContainerCgroup | undefined, own: OwnShim | undefined): Container {
+  // Once the shim reported the exit, the init is reaped: no file or /proc look needed.
+  let ended = false;
+  void own?.reported.then((report) => (ended = report !== undefined));
+  const running = () => !ended && readExit(stateDir) === undefined && isRunning(record);
   const wait = async (): Promise<ContainerExit> => {
-    await (reaped ?? exitFileOrGone(stateDir, record));
-    return exitOf(readExit(stateDir), cgroup);
+    const report = await (own ? own.reported : exitFileOrGone(stateDir, record));
+    return exitOf(report ?? readExit(stateDir), cgroup);
   };
   return {
     record,
@@ -128,12 +215,13 @@ function handle(record: ContainerRecord, stateDir: string, cgroup: ContainerCgro
         await wait();
       }
       await cgroup?.destroy();
-      fs.rmSync(stateDir, { recursive: true, force: true });
+      await own?.finished;
+      removeStateDir(stateDir);
     },
   };
 }
 
-function exitOf(exit: ExitRecord | undefined, cgroup: ContainerCgroup | undefined): ContainerExit {
+function exitOf(exit: Omit<ExitRecord, 'pid'> | undefined, cgroup: ContainerCgroup | undefined): ContainerExit {
   const oomKilled = cgroup?.oomKilled() ?? false;
   if (!exit) return { exitCode: null, signal: null, oomKilled };
   return { exitCode: exit.exitCode, signal: exit.signal, oomKilled, exitedAt: exit.exitedAt };

@@ -9,7 +9,7 @@ import { withHome } from './passwd.ts';
 import { compileExecPlan } from './plan-exec.ts';
 import { securityOf } from './security-of.ts';
 import { launchShim, type ExitStatus } from './spawn.ts';
-import { readSpec, validateProcess, type OciProcess, type OciSpec } from './spec.ts';
+import { readSharedSpec, validateProcess, type OciProcess, type OciSpec } from './spec.ts';
 import { isRunning, type ContainerRecord } from './state.ts';
 
 const log = componentLogger('runtime');
@@ -54,7 +54,7 @@ function execProcessOf(spec: OciSpec, proc: ExecProcess): OciProcess {
  * (No such file or directory)"), or CONTAINER_STATE when the container stopped meanwhile.
  */
 export async function execInContainer(record: ContainerRecord, cgroupProcs: readonly string[], proc: ExecProcess, options: ExecOptions = {}): Promise<ExecutedProcess> {
-  const spec = readSpec(record.bundle);
+  const spec = readSharedSpec(record.bundle);
   const rootfs = path.resolve(record.bundle, spec.root.path);
   const plan = compileExecPlan(withHome({ ...spec, process: execProcessOf(spec, proc) }, rootfs), {
     pid: record.pid,

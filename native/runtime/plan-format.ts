@@ -16,6 +16,7 @@ export const OP = {
   STATE_DIR: 5,
   JOIN_PROCESS: 6,
   CGROUP_PROCS: 7,
+  AWAIT_AGENT: 8,
   WRITE_FILE: 16,
   UNSHARE: 17,
   MOUNT_HOST: 18,
@@ -65,36 +66,82 @@ export interface CompiledPlan {
   labels: string[];
 }
 
-function encodeRecord(record: PlanRecord): Buffer {
-  const nums = record.nums ?? [];
-  const strs = (record.strs ?? []).map((s) => (typeof s === 'string' ? Buffer.from(s) : s));
-  if (nums.length > 0xffff || strs.length > 0xffff) throw new RangeError(`plan record ${record.label}: too many values`);
-  const body = 16 + nums.length * 8 + strs.reduce((n, s) => n + 5 + s.length, 0);
-  const size = Math.ceil(body / 8) * 8;
-  const out = Buffer.alloc(size);
-  out.writeUInt32LE(OP[record.op], 0);
-  out.writeUInt32LE(size, 4);
-  out.writeUInt16LE(nums.length, 8);
-  out.writeUInt16LE(strs.length, 10);
-  let at = 16;
-  for (const n of nums) at = out.writeBigUInt64LE(BigInt.asUintN(64, BigInt(n)), at);
-  for (const s of strs) {
-    at = out.writeUInt32LE(s.length, at);
-    at += s.copy(out, at) + 1;
+function encodedSize(record: PlanRecord): number {
+  const nums = record.nums?.length ?? 0;
+  const strs = record.strs ?? [];
+  if (nums > 0xffff || strs.length > 0xffff) throw new RangeError(`plan record ${record.label}: too many values`);
+  const body = strs.reduce((n, s) => n + 5 + (typeof s === 'string' ? Buffer.byteLength(s) : s.length), 16 + nums * 8);
+  return Math.ceil(body / 8) * 8;
+}
+
+// Most values are small non-negative integers: two 32-bit writes, no BigInt on the way.
+function writeNum(out: Buffer, n: number | bigint, at: number): number {
+  if (typeof n === 'number' && Number.isSafeInteger(n) && n >= 0) {
+    out.writeUInt32LE(n % 0x1_0000_0000, at);
+    out.writeUInt32LE(Math.floor(n / 0x1_0000_0000), at + 4);
+    return at + 8;
   }
-  return out;
+  return out.writeBigUInt64LE(BigInt.asUintN(64, BigInt(n)), at);
+}
+
+/** Writes one record at `at` of a zeroed buffer (the padding and NULs stay zero). */
+function encodeRecord(out: Buffer, at: number, record: PlanRecord, size: number): void {
+  const nums = record.nums ?? [];
+  const strs = record.strs ?? [];
+  out.writeUInt32LE(OP[record.op], at);
+  out.writeUInt32LE(size, at + 4);
+  out.writeUInt16LE(nums.length, at + 8);
+  out.writeUInt16LE(strs.length, at + 10);
+  let p = at + 16;
+  for (const n of nums) p = writeNum(out, n, p);
+  for (const s of strs) {
+    const length = typeof s === 'string' ? out.write(s, p + 4, 'utf8') : s.copy(out, p + 4);
+    out.writeUInt32LE(length, p);
+    p += 4 + length + 1;
+  }
+}
+
+/** Records encoded back to back, without the plan header: a piece plans are joined from. */
+export interface EncodedRecords {
+  bytes: Buffer;
+  labels: string[];
+  /** Strings the shim keeps a slot for: every record's, plus one per record. */
+  strs: number;
+}
+
+/**
+ * Encodes records into one buffer: sizes first, then every record written in place (a
+ * buffer per record joined at the end cost more than building the records themselves).
+ */
+export function encodeRecords(records: PlanRecord[]): EncodedRecords {
+  const sizes = records.map(encodedSize);
+  const bytes = Buffer.alloc(sizes.reduce((n, size) => n + size, 0));
+  let at = 0;
+  records.forEach((record, i) => {
+    encodeRecord(bytes, at, record, sizes[i]!);
+    at += sizes[i]!;
+  });
+  const strs = records.reduce((n, r) => n + (r.strs?.length ?? 0) + 1, 0);
+  return { bytes, labels: records.map((r) => r.label), strs };
+}
+
+/** A plan from encoded pieces, in order; the shim reports failures by record index. */
+export function joinPlan(parts: EncodedRecords[]): CompiledPlan {
+  const labels = parts.flatMap((p) => p.labels);
+  if (labels.length > MAX_RECORDS) throw new RangeError(`plan has ${labels.length} records, the shim takes at most ${MAX_RECORDS}`);
+  const strCount = parts.reduce((n, p) => n + p.strs, 0);
+  if (strCount > MAX_STRS) throw new RangeError(`plan has ${strCount} strings, the shim takes at most ${MAX_STRS}`);
+  const header = Buffer.alloc(16);
+  const total = parts.reduce((n, p) => n + p.bytes.length, 16);
+  header.write('SKPL', 0, 'latin1');
+  header.writeUInt32LE(PLAN_VERSION, 4);
+  header.writeUInt32LE(total, 8);
+  header.writeUInt32LE(labels.length, 12);
+  return { bytes: Buffer.concat([header, ...parts.map((p) => p.bytes)], total), labels };
 }
 
 /** Serialises records in order; the shim reports failures by their index. */
 export function encodePlan(records: PlanRecord[]): CompiledPlan {
   if (records.length > MAX_RECORDS) throw new RangeError(`plan has ${records.length} records, the shim takes at most ${MAX_RECORDS}`);
-  const strCount = records.reduce((n, r) => n + (r.strs?.length ?? 0) + 1, 0);
-  if (strCount > MAX_STRS) throw new RangeError(`plan has ${strCount} strings, the shim takes at most ${MAX_STRS}`);
-  const bodies = records.map(encodeRecord);
-  const header = Buffer.alloc(16);
-  header.write('SKPL', 0, 'latin1');
-  header.writeUInt32LE(PLAN_VERSION, 4);
-  header.writeUInt32LE(16 + bodies.reduce((n, b) => n + b.length, 0), 8);
-  header.writeUInt32LE(records.length, 12);
-  return { bytes: Buffer.concat([header, ...bodies]), labels: records.map((r) => r.label) };
+  return joinPlan([encodeRecords(records)]);
 }

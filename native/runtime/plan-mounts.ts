@@ -135,14 +135,20 @@ function fsRecords(m: OciMount, i: number, o: Parsed, ctx: MountContext): PlanRe
   ];
 }
 
-/** MKDIR/MKFILE + MOUNT_FS/MOUNT_BIND records for the spec's mounts, in order. */
-export function mountRecords(mounts: OciMount[], ctx: MountContext): PlanRecord[] {
-  return mounts.flatMap((m, i) => {
-    const options = parseOptions(m.options);
-    if (m.type === 'bind' || options.bind) return bindRecords(m, i, options, ctx);
-    if (!m.type) throw new SkerryError('CONFIG_INVALID', `mounts[${i}].type must be set unless options has bind or rbind`, { field: `mounts[${i}].type` });
-    return fsRecords(m, i, options, ctx);
-  });
+/** MKDIR/MKFILE + MOUNT_FS/MOUNT_BIND records for mounts[i]. */
+export function mountRecordsOf(m: OciMount, i: number, ctx: MountContext): PlanRecord[] {
+  const options = parseOptions(m.options);
+  if (m.type === 'bind' || options.bind) return bindRecords(m, i, options, ctx);
+  if (!m.type) throw new SkerryError('CONFIG_INVALID', `mounts[${i}].type must be set unless options has bind or rbind`, { field: `mounts[${i}].type` });
+  return fsRecords(m, i, options, ctx);
+}
+
+/**
+ * Whether a mount's records depend on more than the spec and the rootfs: a bind looks at
+ * its source on the host, a cgroup mount shows the container's own cgroups.
+ */
+export function dependsOnHost(m: OciMount): boolean {
+  return m.type === 'bind' || m.type === 'cgroup' || m.options.includes('bind') || m.options.includes('rbind');
 }
 
 /** The standard device nodes and /dev links (mknod, or a bind of the host's node in a user namespace). */

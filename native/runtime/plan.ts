@@ -3,12 +3,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { componentLogger, SkerryError } from '../../common/index.ts';
-import { readCgroupLayout, v1CgroupViews, type CgroupView } from '../cgroups/index.ts';
+import { currentCgroupLayout, v1CgroupViews, type CgroupLayout, type CgroupView } from '../cgroups/index.ts';
 import { addon } from '../load.ts';
 import type { ResourceLimit } from '../types.ts';
-import { encodePlan, type CompiledPlan, type PlanRecord } from './plan-format.ts';
+import { joinPlan, type CompiledPlan, type EncodedRecords, type PlanRecord } from './plan-format.ts';
 import { withHome } from './passwd.ts';
-import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, deviceRecords, mountRecords, protectRecords, type MountContext } from './plan-mounts.ts';
+import { bufferKey, cached, fresh } from './plan-pieces.ts';
+import {
+  DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, dependsOnHost, deviceRecords, mountRecordsOf, protectRecords, type MountContext,
+} from './plan-mounts.ts';
 import type { NamespaceType, OciIdMapping, OciSpec } from './spec.ts';
 
 export type { CompiledPlan } from './plan-format.ts';
@@ -51,6 +54,11 @@ export interface PlanOptions {
   stdio: 'inherit' | { logPath: string };
   /** cgroup.procs files the init writes "0" into, first thing, from native/cgroups. */
   cgroupProcs?: readonly string[];
+  /**
+   * The cgroups behind cgroupProcs are made while the shim starts: the init runs no step
+   * until the agent says they exist (launchHeld's release()).
+   */
+  cgroupsMadeLater?: boolean;
   /** A classic-BPF sock_filter array (8 bytes per instruction) from native/security. */
   seccompProgram?: Buffer;
   capabilities: CapabilityMasks;
@@ -58,7 +66,9 @@ export interface PlanOptions {
   hostLimits?: Record<string, ResourceLimit>;
   /** Whether rlimits may be raised above hostLimits; CAP_SYS_RESOURCE of this process by default. */
   canRaiseHardLimits?: boolean;
-  /** Whether a "cgroup" mount can show cgroup2; read from /proc/self/mountinfo by default. */
+  /** The host's cgroup layout, for a "cgroup" mount; read from /proc/self/mountinfo when absent. */
+  cgroupLayout?: CgroupLayout;
+  /** Whether a "cgroup" mount can show cgroup2; from the layout by default. */
   cgroup2?: boolean;
   /** What a "cgroup" mount shows of v1 hierarchies; from the host's layout and cgroupProcs by default. */
   cgroupViews?: CgroupView[];
@@ -68,6 +78,9 @@ function hasCapability(cap: number): boolean {
   const line = fs.readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('CapEff:'));
   return line !== undefined && ((BigInt(`0x${line.slice(7).trim()}`) >> BigInt(cap)) & 1n) === 1n;
 }
+
+// The agent never changes its own capabilities: one look at /proc/self/status will do.
+let canRaiseLimits: boolean | undefined;
 
 function mapText(mappings: OciIdMapping[]): string {
   return mappings.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
@@ -92,6 +105,7 @@ function namespaceRecords(spec: OciSpec): PlanRecord[] {
 function shimRecords(spec: OciSpec, o: PlanOptions): PlanRecord[] {
   const records: PlanRecord[] = [{ op: 'STATE_DIR', label: `open state dir ${o.stateDir}`, strs: [o.stateDir] }];
   if (o.stdio !== 'inherit') records.push({ op: 'LOG', label: `open log ${o.stdio.logPath}`, strs: [o.stdio.logPath] });
+  if (o.cgroupsMadeLater) records.push({ op: 'AWAIT_AGENT', label: 'wait for the agent to make the container\'s cgroups' });
   return [...records, ...namespaceRecords(spec)];
 }
 
@@ -105,27 +119,39 @@ function userRootRecords(): PlanRecord[] {
   ];
 }
 
-function rootRecords(spec: OciSpec, o: PlanOptions): PlanRecord[] {
-  const rootfs = o.rootfsPath;
-  const newCgroupNs = spec.linux.namespaces.some((n) => n.type === 'cgroup' && !n.path);
-  const newUserNs = spec.linux.namespaces.some((n) => n.type === 'user' && !n.path);
+function mountContext(spec: OciSpec, o: PlanOptions): MountContext {
   const wantsCgroupMount = spec.mounts.some((m) => m.type === 'cgroup');
-  const layout = wantsCgroupMount && (o.cgroup2 === undefined || o.cgroupViews === undefined) ? readCgroupLayout() : undefined;
-  const ctx: MountContext = {
-    rootfs,
+  const layout = wantsCgroupMount && (o.cgroup2 === undefined || o.cgroupViews === undefined) ? (o.cgroupLayout ?? currentCgroupLayout()) : undefined;
+  return {
+    rootfs: o.rootfsPath,
     bundle: o.bundle,
     userns: spec.linux.namespaces.some((n) => n.type === 'user'),
     cgroup2: o.cgroup2 ?? layout?.hierarchies.some((h) => h.version === 2) ?? false,
     cgroupViews: o.cgroupViews ?? (layout ? v1CgroupViews(layout, o.cgroupProcs ?? []) : []),
   };
+}
+
+function cgroupJoinRecords(o: PlanOptions): PlanRecord[] {
+  return (o.cgroupProcs ?? []).map((file) => ({ op: 'WRITE_FILE', label: `join cgroup ${file}`, nums: [CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC], strs: [file, '0'] }));
+}
+
+/** After joining cgroups, up to the root's fd: namespaces, private mounts, the rootfs bind. */
+function beforeMountRecords(spec: OciSpec, rootfs: string): PlanRecord[] {
+  const newCgroupNs = spec.linux.namespaces.some((n) => n.type === 'cgroup' && !n.path);
+  const newUserNs = spec.linux.namespaces.some((n) => n.type === 'user' && !n.path);
   return [
-    ...(o.cgroupProcs ?? []).map((file): PlanRecord => ({ op: 'WRITE_FILE', label: `join cgroup ${file}`, nums: [CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC], strs: [file, '0'] })),
     ...(newUserNs ? userRootRecords() : []),
     ...(newCgroupNs ? [{ op: 'UNSHARE', label: 'unshare the cgroup namespace', nums: [CLONE_FLAGS.cgroup] } as PlanRecord] : []),
     { op: 'MOUNT_HOST', label: 'make every mount private (mount --make-rprivate /)', nums: [MS_REC | MS_PRIVATE], strs: ['', '/', '', ''] },
     { op: 'MOUNT_HOST', label: `bind ${rootfs} onto itself`, nums: [MS_BIND | MS_REC], strs: [rootfs, rootfs, '', ''] },
     { op: 'ROOT_OPEN', label: `open ${rootfs}`, strs: [rootfs] },
-    ...mountRecords(spec.mounts, ctx),
+  ];
+}
+
+/** After the spec's mounts: /dev, masked and read-only paths, pivot_root, the hostname. */
+function afterMountRecords(spec: OciSpec, ctx: MountContext): PlanRecord[] {
+  const rootfs = ctx.rootfs;
+  return [
     ...deviceRecords(ctx),
     ...protectRecords(spec.linux.maskedPaths ?? DEFAULT_MASKED_PATHS, spec.linux.readonlyPaths ?? DEFAULT_READONLY_PATHS, rootfs),
     { op: 'PIVOT_ROOT', label: `pivot_root ${rootfs}` },
@@ -134,13 +160,28 @@ function rootRecords(spec: OciSpec, o: PlanOptions): PlanRecord[] {
   ];
 }
 
+/** The root half of a plan: cgroups, mounts, devices, masks, pivot_root, hostname. */
+function rootPieces(spec: OciSpec, o: PlanOptions): EncodedRecords[] {
+  const rootfs = o.rootfsPath;
+  const ctx = mountContext(spec, o);
+  const mounts = spec.mounts.map((m, i) => (dependsOnHost(m) ? fresh(mountRecordsOf(m, i, ctx)) : cached(spec, `mount\0${i}\0${rootfs}`, () => mountRecordsOf(m, i, ctx))));
+  return [
+    fresh(cgroupJoinRecords(o)),
+    cached(spec, `before mounts\0${rootfs}`, () => beforeMountRecords(spec, rootfs)),
+    ...mounts,
+    cached(spec, `after mounts\0${rootfs}`, () => afterMountRecords(spec, ctx)),
+  ];
+}
+
 function limitValue(value: number): bigint {
   return value >= 2 ** 64 - 1 ? RLIM_INFINITY : BigInt(value);
 }
 
 function rlimitRecords(spec: OciSpec, o: Pick<PlanOptions, 'hostLimits' | 'canRaiseHardLimits'>): PlanRecord[] {
-  const host = o.hostLimits ?? addon().getRlimits();
-  const canRaise = o.canRaiseHardLimits ?? hasCapability(CAP_SYS_RESOURCE);
+  if (spec.process.rlimits.length === 0) return [];
+  const canRaise = o.canRaiseHardLimits ?? (canRaiseLimits ??= hasCapability(CAP_SYS_RESOURCE));
+  // The inherited limits only matter to a process that cannot raise them.
+  const host: Record<string, ResourceLimit> = canRaise ? {} : (o.hostLimits ?? addon().getRlimits());
   return spec.process.rlimits.map((r, i) => {
     const resource = RLIMITS[r.type];
     const where = `process.rlimits[${i}]`;
@@ -159,11 +200,16 @@ function seccompRecord(program: Buffer): PlanRecord {
   return { op: 'SECCOMP', label: `load the seccomp filter (${program.length / 8} instructions)`, strs: [program] };
 }
 
-/** From rlimits to exec: the process half of a plan, shared by a container's init and exec. */
-export function processRecords(spec: OciSpec, o: Pick<PlanOptions, 'capabilities' | 'seccompProgram' | 'hostLimits' | 'canRaiseHardLimits'>): PlanRecord[] {
+function warnIgnoredAmbient(spec: OciSpec): void {
+  const ambient = spec.process.capabilities?.ambient;
+  if (ambient?.length) log.warn({ ambient }, 'process.capabilities.ambient is ignored: the inheritable set stays empty (CVE-2022-27650), so no capability can be ambient');
+}
+
+type ProcessOptions = Pick<PlanOptions, 'capabilities' | 'seccompProgram' | 'hostLimits' | 'canRaiseHardLimits'>;
+
+function buildProcessRecords(spec: OciSpec, o: ProcessOptions): PlanRecord[] {
   const p = spec.process;
   const caps = o.capabilities;
-  if (p.capabilities?.ambient?.length) log.warn({ ambient: p.capabilities.ambient }, 'process.capabilities.ambient is ignored: the inheritable set stays empty (CVE-2022-27650), so no capability can be ambient');
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it while the init has it.
   const early = o.seccompProgram && !p.noNewPrivileges ? [seccompRecord(o.seccompProgram)] : [];
   const late = o.seccompProgram && p.noNewPrivileges ? [seccompRecord(o.seccompProgram)] : [];
@@ -186,8 +232,30 @@ export function processRecords(spec: OciSpec, o: Pick<PlanOptions, 'capabilities
   ];
 }
 
+/** From rlimits to exec: the process half of a plan, shared by a container's init and exec. */
+export function processRecords(spec: OciSpec, o: ProcessOptions): PlanRecord[] {
+  warnIgnoredAmbient(spec);
+  return buildProcessRecords(spec, o);
+}
+
+/**
+ * The process half for a container's init. HOME comes from the image's /etc/passwd, read
+ * every time (the image may change); given limits (tests) are never cached, the defaults
+ * are this process's own and do not change.
+ */
+function processPiece(spec: OciSpec, o: PlanOptions): EncodedRecords {
+  warnIgnoredAmbient(spec);
+  const withEnv = withHome(spec, o.rootfsPath);
+  if (o.hostLimits !== undefined || o.canRaiseHardLimits !== undefined) return fresh(buildProcessRecords(withEnv, o));
+  // withHome appends HOME=... when the spec has none; paths and env entries hold no NUL.
+  const home = withEnv === spec ? '' : withEnv.process.env.at(-1)!;
+  const caps = o.capabilities;
+  const key = ['process', o.rootfsPath, caps.bounding, caps.effective, caps.permitted, bufferKey(o.seccompProgram), home].join('\0');
+  return cached(spec, key, () => buildProcessRecords(withEnv, o));
+}
+
 /** The plan for one container, with the label of every step for error messages. */
 export function compilePlan(spec: OciSpec, options: PlanOptions): CompiledPlan {
   if (!path.isAbsolute(options.rootfsPath)) throw new RangeError(`rootfsPath must be absolute (got ${options.rootfsPath})`);
-  return encodePlan([...shimRecords(spec, options), ...rootRecords(spec, options), ...processRecords(withHome(spec, options.rootfsPath), options)]);
+  return joinPlan([fresh(shimRecords(spec, options)), ...rootPieces(spec, options), processPiece(spec, options)]);
 }

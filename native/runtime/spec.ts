@@ -260,19 +260,53 @@ export function validateSpec(raw: unknown): OciSpec {
   return result;
 }
 
-/** Reads and checks <bundle>/config.json. */
-export function readSpec(bundle: string): OciSpec {
-  const file = path.join(bundle, 'config.json');
-  let text: string;
+function readConfigText(file: string): string {
   try {
-    text = fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(file, 'utf8');
   } catch (error) {
     throw new SkerryError('CONFIG_INVALID', `cannot read ${file}: ${(error as Error).message}`, { file }, { cause: error });
   }
+}
+
+function parseConfigText(file: string, text: string): OciSpec {
   try {
     return validateSpec(JSON.parse(text));
   } catch (error) {
     if (error instanceof SyntaxError) throw new SkerryError('CONFIG_INVALID', `${file} is not JSON: ${error.message}`, { file });
     throw error;
   }
+}
+
+/** Reads and checks <bundle>/config.json. */
+export function readSpec(bundle: string): OciSpec {
+  const file = path.join(bundle, 'config.json');
+  return parseConfigText(file, readConfigText(file));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  for (const child of Object.values(value)) deepFreeze(child);
+  return Object.freeze(value);
+}
+
+// Bundles an agent starts often; the oldest entry goes when a new one would exceed this.
+const SHARED_SPECS_LIMIT = 64;
+const sharedSpecs = new Map<string, { text: string; spec: OciSpec }>();
+
+/**
+ * readSpec for the runtime's own starts: the file is read every time, but while its text
+ * stays the same the same frozen spec object comes back, so whatever is derived from it
+ * (capability masks, the compiled seccomp filter, see security-of.ts) is computed once per
+ * bundle rather than once per container. Parsing, checking and compiling a default spec
+ * cost about 1 ms; comparing the text costs microseconds.
+ */
+export function readSharedSpec(bundle: string): OciSpec {
+  const file = path.join(bundle, 'config.json');
+  const text = readConfigText(file);
+  const known = sharedSpecs.get(file);
+  sharedSpecs.delete(file);
+  const entry = known?.text === text ? known : { text, spec: deepFreeze(parseConfigText(file, text)) };
+  sharedSpecs.set(file, entry);
+  if (sharedSpecs.size > SHARED_SPECS_LIMIT) sharedSpecs.delete(sharedSpecs.keys().next().value!);
+  return entry.spec;
 }

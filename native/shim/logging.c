@@ -27,9 +27,8 @@ static void civil(int64_t days, unsigned *y, unsigned *m, unsigned *d) {
   *y = (unsigned)(yoe + era * 400 + (*m <= 2));
 }
 
-size_t format_now(char *out) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
+size_t format_time(char *out, const struct timespec *t) {
+  struct timespec ts = *t;
   unsigned y, mo, d, sec = (unsigned)(ts.tv_sec % 86400);
   civil(ts.tv_sec / 86400, &y, &mo, &d);
   char *p = put2(put2(out, y / 100), y % 100);
@@ -39,6 +38,12 @@ size_t format_now(char *out) {
   for (long ns = ts.tv_nsec, div = 100000000; div; div /= 10) *p++ = (char)('0' + ns / div % 10);
   *p++ = 'Z', *p = 0;
   return (size_t)(p - out);
+}
+
+size_t format_now(char *out) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return format_time(out, &ts);
 }
 
 static void emit(int log_fd, const char *name, char kind, const char *data, size_t n) {

@@ -15,7 +15,12 @@ struct stream {
   char buf[CRI_CHUNK];
 };
 
-/* Writes now as "2006-01-02T15:04:05.000000000Z" (30 bytes + NUL) into out. */
+#include <time.h>
+
+/* Writes t as "2006-01-02T15:04:05.000000000Z" (30 bytes + NUL) into out. */
+size_t format_time(char *out, const struct timespec *t);
+
+/* format_time of CLOCK_REALTIME now. */
 size_t format_now(char *out);
 
 /* Reads what the pipe has and logs every complete line; returns 1 at EOF (after logging

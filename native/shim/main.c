@@ -26,8 +26,9 @@ static struct plan g_plan;
 /* What the shim-phase records ask for; indexes name the record a failure belongs to. */
 struct config {
   uint64_t clone_flags;
-  int clone_idx, log_idx, state_idx, map_idx[2];
+  int clone_idx, log_idx, state_idx, await_idx, map_idx[2];
   int log_fd, state_fd, null_fd;
+  int log_late; /* open the log while the init sets up (the shim joins no namespace) */
   int cgroup_count, cgroup_idx[MAX_CGROUPS], cgroup_fd[MAX_CGROUPS];
 };
 
@@ -37,6 +38,13 @@ static void report(int32_t type, int pid, int step, int err, int status) {
   /* MSG_NOSIGNAL: an agent that went away must not kill the shim with SIGPIPE. */
   while (send(SYNC_FD, &msg, sizeof msg, MSG_NOSIGNAL) < 0 && errno == EINTR) {
   }
+}
+
+/* EXITED carries when the init was reaped, CLOCK_REALTIME nanoseconds split over step (low
+ * 32 bits) and err (high): the agent's exitedAt, the same instant as the exit record's. */
+static void report_exit(int pid, int status, const struct timespec *at) {
+  uint64_t ns = (uint64_t)at->tv_sec * 1000000000u + (uint64_t)at->tv_nsec;
+  report(SYNC_EXITED, pid, (int)(uint32_t)ns, (int)(uint32_t)(ns >> 32), status);
 }
 
 static void die(int step, int err) __attribute__((noreturn));
@@ -79,26 +87,37 @@ static void add_cgroup(struct config *c, const struct step *s, int idx) {
   c->cgroup_idx[c->cgroup_count] = idx, c->cgroup_fd[c->cgroup_count++] = fd;
 }
 
-/* Opens what the shim needs from the host before joining any namespace. */
+static void open_state_dir(struct config *c) {
+  c->state_fd = openat(AT_FDCWD, g_plan.steps[c->state_idx].str[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (c->state_fd < 0) die(c->state_idx, errno);
+}
+
+static void open_log_now(struct config *c) {
+  c->log_fd = open_log(&g_plan.steps[c->log_idx]);
+  if (c->log_fd < 0) die(c->log_idx, errno);
+}
+
+/* Opens what the shim needs from the host before joining any namespace. The log may be a
+ * new file on a slow filesystem: when the shim joins no namespace, it is opened after the
+ * clone instead, while the init does its mounts (see finish_setup). */
 static void read_config(struct config *c) {
-  *c = (struct config){.clone_idx = -1, .log_idx = -1, .state_idx = -1, .map_idx = {-1, -1}, .log_fd = -1, .state_fd = -1};
+  *c = (struct config){.clone_idx = -1, .log_idx = -1, .state_idx = -1, .await_idx = -1, .map_idx = {-1, -1}, .log_fd = -1, .state_fd = -1};
+  int joins = 0;
   for (uint32_t i = 0; i < g_plan.count; i++) {
     const struct step *s = &g_plan.steps[i];
     if (s->op == OP_CLONE) c->clone_idx = (int)i, c->clone_flags = s->num[0];
     if (s->op == OP_ID_MAP) c->map_idx[s->num[0] ? 1 : 0] = (int)i;
     if (s->op == OP_CGROUP_PROCS) add_cgroup(c, s, (int)i);
-    if (s->op == OP_LOG) {
-      c->log_idx = (int)i;
-      c->log_fd = open_log(s);
-      if (c->log_fd < 0) die((int)i, errno);
-    }
-    if (s->op == OP_STATE_DIR) {
-      c->state_idx = (int)i;
-      c->state_fd = openat(AT_FDCWD, s->str[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
-      if (c->state_fd < 0) die((int)i, errno);
-    }
+    if (s->op == OP_JOIN_NS || s->op == OP_JOIN_PROCESS) joins = 1;
+    if (s->op == OP_LOG) c->log_idx = (int)i;
+    if (s->op == OP_AWAIT_AGENT) c->await_idx = (int)i;
+    if (s->op == OP_STATE_DIR) c->state_idx = (int)i;
   }
   if (c->clone_idx < 0) die(-1, EBADMSG);
+  /* A held start's agent makes the state dir while the shim starts (see await_agent). */
+  if (c->state_idx >= 0 && c->await_idx < 0) open_state_dir(c);
+  if (c->log_idx >= 0 && joins) open_log_now(c);
+  c->log_late = c->log_idx >= 0 && !joins;
   c->null_fd = openat(AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC);
   if (c->null_fd < 0) die(c->clone_idx, errno);
 }
@@ -200,39 +219,80 @@ static void unblock_stdio(void) {
   }
 }
 
+/* One byte that lets the init go on, then the shim's end goes. */
+static void let_on(int fd) {
+  while (send(fd, "g", 1, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+  }
+  sys_close(fd);
+}
+
 struct pipes {
-  int error[2], wait[2], out[2], err[2];
+  int error[2], wait[2], gate[2], out[2], err[2];
 };
 
 static void make_pipes(const struct config *c, struct pipes *p) {
-  *p = (struct pipes){{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}};
+  *p = (struct pipes){{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}};
+  int logged = c->log_idx >= 0;
   if (pipe2(p->error, O_CLOEXEC) != 0) die(c->clone_idx, errno);
-  if (c->map_idx[0] >= 0 || c->map_idx[1] >= 0 || c->cgroup_count > 0)
-    if (pipe2(p->wait, O_CLOEXEC) != 0) die(c->clone_idx, errno);
-  if (c->log_fd >= 0 && (pipe2(p->out, O_CLOEXEC | O_NONBLOCK) != 0 || pipe2(p->err, O_CLOEXEC | O_NONBLOCK) != 0))
+  /* Sockets, not pipes: the init may be gone when the shim lets it on (killed meanwhile, or
+   * a failed mount before the gate), and send(MSG_NOSIGNAL) then fails where a pipe's
+   * write would raise SIGPIPE and kill the shim. */
+  if (c->map_idx[0] >= 0 || c->map_idx[1] >= 0 || c->cgroup_count > 0 || c->await_idx >= 0)
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p->wait) != 0) die(c->clone_idx, errno);
+  if (c->log_late && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p->gate) != 0) die(c->clone_idx, errno);
+  if (logged && (pipe2(p->out, O_CLOEXEC | O_NONBLOCK) != 0 || pipe2(p->err, O_CLOEXEC | O_NONBLOCK) != 0))
     die(c->log_idx, errno);
   /* The container's ends block, as a program expects of its stdout. */
-  if (c->log_fd >= 0) fcntl(p->out[1], F_SETFL, 0), fcntl(p->err[1], F_SETFL, 0);
+  if (logged) fcntl(p->out[1], F_SETFL, 0), fcntl(p->err[1], F_SETFL, 0);
   p->error[1] = high(p->error[1]);
   if (p->wait[0] >= 0) p->wait[0] = high(p->wait[0]);
-  if (c->log_fd >= 0) p->out[1] = high(p->out[1]), p->err[1] = high(p->err[1]);
+  if (p->gate[0] >= 0) p->gate[0] = high(p->gate[0]);
+  if (logged) p->out[1] = high(p->out[1]), p->err[1] = high(p->err[1]);
 }
 
 static int start_init(struct config *c, struct pipes *p) {
   int pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
   if (pidfd < 0) die(c->clone_idx, errno);
-  int logged = c->log_fd >= 0;
-  struct init_ctx ctx = {&g_plan, high(pidfd), p->error[1], p->wait[0],
+  int logged = c->log_idx >= 0;
+  struct init_ctx ctx = {&g_plan, high(pidfd), p->error[1], p->wait[0], p->gate[0],
                          {logged ? high(c->null_fd) : -1, logged ? p->out[1] : -1, logged ? p->err[1] : -1}};
   if (!logged) sys_close(c->null_fd);
   long pid = syscall(SYS_clone, c->clone_flags | SIGCHLD, 0, 0, 0, 0);
   if (pid == 0) init_main(&ctx);
   int err = errno;
-  int child_ends[] = {ctx.shim_pidfd, ctx.stdio[0], ctx.stdio[1], ctx.stdio[2], p->error[1], p->wait[0]};
+  int child_ends[] = {ctx.shim_pidfd, ctx.stdio[0], ctx.stdio[1], ctx.stdio[2], p->error[1], p->wait[0], p->gate[0]};
   for (size_t i = 0; i < sizeof child_ends / sizeof child_ends[0]; i++)
     if (child_ends[i] >= 0) sys_close(child_ends[i]);
   if (pid < 0) die(c->clone_idx, err);
   return (int)pid;
+}
+
+/* AWAIT_AGENT: the agent makes the container's state dir and cgroups while the shim
+ * starts, and one byte on the sync socket says they exist. EOF instead means it gave up:
+ * nothing of the container may run, so the init (still waiting for its first step) goes. */
+static void await_agent(struct config *c, int pid) {
+  char go;
+  if (c->await_idx < 0) return;
+  if (sys_read_full(SYNC_FD, &go, 1) != 1) kill(pid, SIGKILL), waitpid(pid, NULL, 0), die(c->await_idx, ECANCELED);
+  if (c->state_idx < 0) return;
+  c->state_fd = openat(AT_FDCWD, g_plan.steps[c->state_idx].str[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (c->state_fd < 0) {
+    int err = errno;
+    kill(pid, SIGKILL), waitpid(pid, NULL, 0), die(c->state_idx, err);
+  }
+}
+
+/* What the shim left for after the clone: it runs while the init mounts, and the init's
+ * gate opens once it is done. On a failure the init is killed before it runs anything of
+ * the container's. */
+static void finish_setup(struct config *c, struct pipes *p, int pid) {
+  if (!c->log_late) return;
+  c->log_fd = open_log(&g_plan.steps[c->log_idx]);
+  if (c->log_fd < 0) {
+    int err = errno;
+    kill(pid, SIGKILL), waitpid(pid, NULL, 0), die(c->log_idx, err);
+  }
+  let_on(p->gate[1]);
 }
 
 /* Reads {record index, errno} from the init, or EOF once it exec'd. */
@@ -256,20 +316,28 @@ int main(void) {
   struct config c;
   read_config(&c);
   /* Before any join: /proc/self means nothing in a pid namespace the shim is not in. */
-  if (c.log_fd >= 0) setsid(); /* a terminal's ^C is for the agent, not for the container */
+  if (c.log_idx >= 0) setsid(); /* a terminal's ^C is for the agent, not for the container */
   else unblock_stdio();
   join_namespaces();
   struct pipes p;
   make_pipes(&c, &p);
   int pid = start_init(&c, &p);
+  if (c.state_idx >= 0) report(SYNC_CLONED, pid, 0, 0, 0);
   for (int i = 0; i < 2; i++)
     if (c.map_idx[i] >= 0) write_map(pid, c.map_idx[i]);
   join_cgroups(&c, pid);
-  if (p.wait[1] >= 0 && (sys_write_all(p.wait[1], "g", 1), 1)) sys_close(p.wait[1]);
+  await_agent(&c, pid);
+  if (p.wait[1] >= 0) let_on(p.wait[1]);
+  finish_setup(&c, &p, pid);
   await_exec(pid, p.error[0]);
   report(SYNC_STARTED, pid, 0, 0, 0);
   int status = supervise(pid, c.log_fd, p.out[0], p.err[0]);
-  if (c.state_fd >= 0 && write_exit_record(c.state_fd, pid, status) != 0) report(SYNC_FAILED, pid, c.state_idx, errno, 0);
-  report(SYNC_EXITED, pid, 0, 0, status);
+  struct timespec exited;
+  clock_gettime(CLOCK_REALTIME, &exited);
+  /* Reported before the record is written: creating a file can take a millisecond on a busy
+   * disk, and the agent does not need it; it waits for this process to be gone before it
+   * removes the state dir. */
+  report_exit(pid, status, &exited);
+  if (c.state_fd >= 0 && write_exit_record(c.state_fd, pid, status, &exited) != 0) report(SYNC_FAILED, pid, c.state_idx, errno, 0);
   return exit_code_of(status);
 }

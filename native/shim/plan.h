@@ -14,6 +14,12 @@
  * run between clone and exec with raw system calls only. A failure anywhere is reported
  * as {record index, errno}; the TypeScript side owns the label of every record.
  *
+ * AWAIT_AGENT: the agent starts the shim before it has made the container's state dir and
+ * cgroups and makes them while the shim starts and clones; the shim opens the state dir and
+ * the init runs no step (its first is joining those cgroups) until the agent writes one
+ * byte on the sync socket. EOF instead (the agent gave up) kills the init and fails the
+ * record with ECANCELED.
+ *
  * Exec mode (native/runtime/plan-exec.ts): JOIN_PROCESS joins every namespace of a running
  * container's init, CGROUP_PROCS moves the forked process into its cgroups, CLONE takes no
  * namespace flags, and there is no STATE_DIR: the exit goes over the sync socket only, so
@@ -39,6 +45,8 @@
   X(5, STATE_DIR)      /* strs: dir for the exit record; absent = none (exec)    */ \
   X(6, JOIN_PROCESS)   /* nums: pid, start time (/proc stat field 22), ns flags  */ \
   X(7, CGROUP_PROCS)   /* nums: fs magic ×2  strs: host cgroup.procs file        */ \
+  X(8, AWAIT_AGENT)    /* the init's steps wait for one byte from the agent on   \
+                          the sync socket (it makes state dir, cgroups meanwhile) */ \
   X(16, WRITE_FILE)    /* nums: fs magic or 0 (×2) strs: host path, data         */ \
   X(17, UNSHARE)       /* nums: flags                                           */ \
   X(18, MOUNT_HOST)    /* nums: flags  strs: source, target, fstype, data       */ \
@@ -77,13 +85,16 @@ enum plan_op {
 
 #define FIRST_INIT_OP 16
 
-/* What the shim writes on its sync fd (fd 4), one fixed-size record per event. */
-enum sync_type { SYNC_STARTED = 1, SYNC_FAILED = 2, SYNC_EXITED = 3 };
+/* What the shim writes on its sync fd (fd 4), one fixed-size record per event. CLONED
+ * (run mode only) comes as soon as the init exists, before its steps: the agent records
+ * the pid while the init sets up. STARTED or FAILED follows, then EXITED, and only then is
+ * the exit record written (a FAILED for it may follow); the shim exits right after. */
+enum sync_type { SYNC_STARTED = 1, SYNC_FAILED = 2, SYNC_EXITED = 3, SYNC_CLONED = 4 };
 struct sync_msg {
   int32_t type;
   int32_t pid;    /* the container init's pid in the shim's pid namespace */
-  int32_t step;   /* FAILED: the record index */
-  int32_t err;    /* FAILED: errno */
+  int32_t step;   /* FAILED: the record index; EXITED: the exit time's low 32 bits */
+  int32_t err;    /* FAILED: errno; EXITED: its high 32 bits (CLOCK_REALTIME, ns) */
   int32_t code;   /* EXITED: exit code, -1 when killed */
   int32_t signal; /* EXITED: the signal that killed the init, 0 when it exited */
 };

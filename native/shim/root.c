@@ -53,6 +53,10 @@ static int ensure_dir(unsigned mode) {
 int root_mkdirs(const char *path, unsigned mode) {
   int n = copy_path(path);
   if (n < 0) return -1;
+  /* Mount points mostly exist, or lack only their last component: try the whole path
+   * first (one or three system calls), and walk it from the root only when that fails. */
+  if (ensure_dir(mode) == 0) return 0;
+  if (errno != ENOENT) return -1;
   for (int i = 1; i <= n; i++) {
     if (i < n && g_walk[i] != '/') continue;
     g_walk[i] = 0;

@@ -69,12 +69,25 @@ static void fail(int fd, uint32_t index) {
   sys_exit(127);
 }
 
-/* Moves the shim-provided fds to 0-3 (all sources are ≥ 10) and closes everything else. */
+/* Where the init's end of the gate socket sits once the fds are placed. */
+#define GATE_FD 4
+
+/* Moves the shim-provided fds to 0-4 (all sources are ≥ 10) and closes everything else. */
 static void place_fds(const struct init_ctx *ctx) {
   for (int i = 0; i < 3; i++)
     if (ctx->stdio[i] >= 0 && sys_dup3(ctx->stdio[i], i, 0) < 0) fail(ctx->error_fd, (uint32_t)-1);
   if (sys_dup3(ctx->error_fd, 3, O_CLOEXEC) < 0) fail(ctx->error_fd, (uint32_t)-1);
-  syscall(SYS_close_range, 4, ~0U, 0);
+  if (ctx->gate_fd >= 0 && sys_dup3(ctx->gate_fd, GATE_FD, O_CLOEXEC) < 0) fail(3, (uint32_t)-1);
+  syscall(SYS_close_range, ctx->gate_fd >= 0 ? GATE_FD + 1 : GATE_FD, ~0U, 0);
+}
+
+/* The shim finishes its own setup (opening the log) while the init mounts; nothing of the
+ * container's own may run before it has: the gate opens before seccomp (which could forbid
+ * read) and exec. A shim that failed kills the init instead, or its death closes the gate. */
+static void pass_gate(void) {
+  char go;
+  if (sys_read_full(GATE_FD, &go, 1) != 1) sys_exit(127);
+  sys_close(GATE_FD);
 }
 
 void init_main(const struct init_ctx *ctx) {
@@ -92,9 +105,11 @@ void init_main(const struct init_ctx *ctx) {
   if (syscall(SYS_setsid) < 0) fail(3, (uint32_t)-1);
   syscall(SYS_umask, 0); /* modes in the plan are exact; EXEC sets the process's umask */
   const struct plan *plan = ctx->plan;
+  int gated = ctx->gate_fd >= 0;
   for (uint32_t i = 0; i < plan->count; i++) {
     const struct step *s = &plan->steps[i];
     if (s->op < FIRST_INIT_OP) continue;
+    if (gated && (s->op == OP_SECCOMP || s->op == OP_EXEC)) pass_gate(), gated = 0;
     /* The container outlives its shim once running, as it outlives the agent. */
     if (s->op == OP_EXEC) syscall(SYS_prctl, PR_SET_PDEATHSIG, 0, 0, 0, 0);
     if (run_step(s) != 0) fail(3, i);

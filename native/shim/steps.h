@@ -30,7 +30,8 @@ struct init_ctx {
   const struct plan *plan;
   int shim_pidfd;   /* readable once the shim has exited */
   int error_fd;     /* write end: {record index, errno} on failure, EOF on exec */
-  int wait_fd;      /* read end: one byte once the id maps are written, or -1 */
+  int wait_fd;      /* one byte once the id maps are written and the cgroups exist, or -1 */
+  int gate_fd;      /* one byte once the shim finished its own setup, or -1 */
   int stdio[3];     /* fds to place on 0-2, -1 to keep the shim's */
 };
 

@@ -75,14 +75,14 @@ static char *put(char *p, const char *s) {
 
 /* {"pid":N,"exitCode":N,"signal":N|null,"exitedAt":"..."} to <state>/exit, via rename so a
  * reader sees all of it or nothing. */
-int write_exit_record(int state_fd, int init, int status) {
+int write_exit_record(int state_fd, int init, int status, const struct timespec *at) {
   char text[160], *p = text;
   int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   p = put(p, "{\"pid\":"), p += fmt_u64(p, (uint64_t)init);
   p = put(p, ",\"exitCode\":"), p += fmt_u64(p, (uint64_t)exit_code_of(status));
   p = put(p, ",\"signal\":");
   p = sig ? p + fmt_u64(p, (uint64_t)sig) : put(p, "null");
-  p = put(p, ",\"exitedAt\":\""), p += format_now(p);
+  p = put(p, ",\"exitedAt\":\""), p += format_time(p, at);
   p = put(p, "\"}\n");
   int fd = openat(state_fd, "exit.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0) return -1;

@@ -22,3 +22,16 @@ export function parseFlags<O extends Options>(args: string[], options: O, allowP
     throw new SkerryError('USAGE', (error as Error).message.replace(/\. To specify a positional.*$/s, ''), {}, { cause: error });
   }
 }
+
+/** A verb made of sub-verbs (skerry runtime run, skerry images pull): its usage and dispatch. */
+export function verbGroup(name: string, summary: string, intro: string, subVerbs: Verb[]): Verb {
+  const usage = `Usage: skerry ${name} VERB [flags]\n\n${intro}\n\nVerbs:\n${subVerbs.map((v) => `  ${v.name.padEnd(7)} ${v.summary}`).join('\n')}\n`;
+  async function run(args: string[]): Promise<number> {
+    const [sub, ...rest] = args;
+    if (sub === undefined || sub === '--help' || sub === '-h') return process.stdout.write(usage), sub === undefined ? 2 : 0;
+    const found = subVerbs.find((v) => v.name === sub);
+    if (!found) throw new SkerryError('USAGE', `unknown ${name} verb ${JSON.stringify(sub)}; one of ${subVerbs.map((v) => v.name).join(', ')}`);
+    return found.run(rest);
+  }
+  return { name, summary, usage, run };
+}

@@ -8,9 +8,17 @@ export interface RouterDeps {
   livenessChecks: HealthCheck[];
   readinessChecks: HealthCheck[];
   metrics: Registry;
+  /** Subtrees served by another component with every method (the registry's /v2). */
+  prefixes?: PrefixRoute[];
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+
+export interface PrefixRoute {
+  /** "/v2" takes "/v2" and everything under "/v2/". */
+  prefix: string;
+  handle: Handler;
+}
 
 /** The routes served so far; the resource API joins them as its own component. */
 export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
@@ -27,6 +35,8 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
   };
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'https://skerry.invalid');
+    const owner = deps.prefixes?.find(({ prefix }) => url.pathname === prefix || url.pathname.startsWith(`${prefix}/`));
+    if (owner) return owner.handle(req, res, url);
     const handler = routes[url.pathname];
     if (!handler) return sendStatus(res, 404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
     if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -4,3 +4,4 @@ export { digestOf, hasher, isDigest, parseDigest, type DigestAlgorithm, type Par
 export { fsyncDir, makeDurableDir, writeFileDurably } from './durable.ts';
 export type { Ingest } from './ingest.ts';
 export { openContentStore, type BlobInfo, type ContentStore } from './store.ts';
+export { tryLock, unlock } from './lock.ts';

@@ -96,7 +96,8 @@ export function openContentStore(root: string): ContentStore {
       return fs.readFileSync(blobFile(digest));
     },
     createReadStream(digest, range) {
-      return fs.createReadStream(store.blobPath(digest), range ? { start: range.start, end: range.end } : {});
+      // 1 MiB reads: a layer of big files unpacks 2-3x slower fed in Node's default 64 KiB.
+      return fs.createReadStream(store.blobPath(digest), { highWaterMark: 1 << 20, ...(range && { start: range.start, end: range.end }) });
     },
     async put(data, expected) {
       const digest = expected ?? digestOf(data);

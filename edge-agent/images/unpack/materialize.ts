@@ -1,0 +1,270 @@
+// One checked entry made real on disk, inside the layer directory and nowhere else.
+// Every node is made by a call that fails on an existing name instead of following it
+// (open O_CREAT|O_EXCL|O_NOFOLLOW, mkdir, symlink, link, mknod), under parents the
+// LayerTree vouches for; metadata goes to the node itself (fchown/fchmod/futimes on the
+// open file, lchown/lutimes on the rest), so no step resolves a path through a symlink.
+import fs from 'node:fs';
+import { componentLogger } from '../../../common/index.ts';
+import { makeCharDevice, makeNode, setXattr } from '../../../native/index.ts';
+import { DataSink, type EntryData, type Finish } from './content.ts';
+import { CLOSE_CHMOD, CLOSE_CHOWN, type FileWriter } from './filewriter.ts';
+import { unsafe, type Entry } from './header.ts';
+import { currentUmask, needsChmod } from './modes.ts';
+import { splitName } from './names.ts';
+import { needsChown } from './ownership.ts';
+import type { DirNode, LayerTree } from './tree.ts';
+import { classifyWhiteout, OPAQUE_XATTR } from './whiteout.ts';
+
+const log = componentLogger('images');
+
+// O_NOFOLLOW is implied by O_EXCL with O_CREAT; it is here for the reader. libuv adds O_CLOEXEC.
+const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+const CREATE_FILE = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
+const S_IFIFO = 0o010000;
+
+/** Skip records kept in the result: a hostile layer of a million devices must not cost a million records. */
+const MAX_SKIP_RECORDS = 1000;
+
+export interface Skip {
+  name: string;
+  reason: string;
+}
+
+export class Materializer {
+  private readonly sink = new DataSink();
+  private readonly umask = currentUmask();
+  private readonly skipped: Skip[] = [];
+  private skippedBeyondRecords = 0;
+  /** The open file of the entry whose data is streaming, if any. */
+  private fd = -1;
+  private entry: Entry | undefined;
+  /** Whether the entry whose data is streaming goes to the writer thread rather than fd. */
+  private forwarded = false;
+  private done: Finish = () => {};
+
+  /** @param writer makes regular files on a second thread (filewriter.ts); without it, here. */
+  constructor(
+    private readonly tree: LayerTree,
+    private readonly maxNameBytes: number,
+    private readonly writer?: FileWriter,
+  ) {}
+
+  /** File content bytes written. */
+  get bytes(): number {
+    return this.sink.bytes;
+  }
+
+  /**
+   * Makes `entry`; `done` runs once it is complete (right away for all but data-carrying
+   * entries) or failed. Throws for a refusal found before anything was made.
+   */
+  apply(entry: Entry, data: EntryData, done: Finish): void {
+    const path = entry.path;
+    const whiteout = classifyWhiteout(path);
+    if (whiteout.kind === 'unsafe') throw unsafe(entry.index, entry.name, whiteout.why);
+
+    if (path.length === 0) {
+      // "/" or "./": the layer's own root, whose metadata is the target directory's.
+      if (entry.type !== 'directory') throw unsafe(entry.index, entry.name, `the layer root is a ${entry.type}, not a directory`);
+      this.tree.top.meta = { mode: entry.mode, uid: entry.uid, gid: entry.gid, mtime: entry.mtime };
+      return done();
+    }
+    if (entry.xattrs.length > 0) {
+      // tar-stream decodes PAX values as UTF-8 text, which mangles binary ones such as
+      // security.capability; and trusted.overlay.* ones would steer overlayfs itself.
+      this.skip(entry, `extended attributes not applied: ${entry.xattrs.join(', ')}`);
+    }
+
+    switch (whiteout.kind) {
+      case 'aufs':
+        this.skip(entry, 'aufs whiteout bookkeeping, meaningless to overlayfs');
+        return this.discard(entry, data, done);
+      case 'opaque':
+        this.tree.parentOf(path, entry);
+        // The directory's files may still be queued: set the xattr after them, in tar order.
+        this.writer?.settle();
+        setXattr(this.tree.pathOf(path, path.length - 1), OPAQUE_XATTR, 'y');
+        return this.discard(entry, data, done);
+      case 'whiteout': {
+        const parent = this.tree.parentOf(path, entry);
+        const where = `${this.tree.pathOf(path, path.length - 1)}/${whiteout.hides}`;
+        this.tree.create(parent, whiteout.hides, where, () => makeCharDevice(where, 0, 0, 0));
+        return this.discard(entry, data, done);
+      }
+      case 'none':
+        break;
+    }
+
+    const parent = this.tree.parentOf(path, entry);
+    const base = path[path.length - 1]!;
+    const where = this.tree.pathOf(path);
+    switch (entry.type) {
+      case 'file':
+        return this.writeFile(entry, data, parent, base, where, done);
+      case 'directory':
+        this.tree.makeDir(parent, base, where, { mode: entry.mode, uid: entry.uid, gid: entry.gid, mtime: entry.mtime });
+        return done();
+      case 'symlink':
+        if (entry.link === '') {
+          this.skip(entry, 'a symlink with an empty target cannot exist on Linux');
+          return done();
+        }
+        this.tree.create(parent, base, where, () => fs.symlinkSync(entry.link!, where));
+        if (needsChown(entry.uid, entry.gid)) fs.lchownSync(where, entry.uid, entry.gid);
+        fs.lutimesSync(where, entry.mtime, entry.mtime);
+        return done();
+      case 'link':
+        this.hardLink(entry, parent, base, where);
+        return done();
+      case 'fifo':
+        // Kept, as Docker keeps them: a fifo holds no data and reaches no device.
+        this.tree.create(parent, base, where, () => makeNode(where, S_IFIFO | (entry.mode & 0o777), 0, 0));
+        if (needsChown(entry.uid, entry.gid)) fs.lchownSync(where, entry.uid, entry.gid);
+        // chmod of a fifo we just made never opens it.
+        if (needsChmod(entry.mode, this.umask)) fs.chmodSync(where, entry.mode);
+        fs.lutimesSync(where, entry.mtime, entry.mtime);
+        return done();
+      case 'character-device':
+      case 'block-device':
+        // Docker makes these when root; from untrusted input we do not: a device node in a
+        // layer is a way to reach host hardware, and a container gets its /dev from the
+        // runtime. A 0:0 character device is skipped too: in a layer it is not a whiteout.
+        this.skip(entry, `${entry.type} nodes are not unpacked from a layer (the runtime provides /dev)`);
+        return done();
+    }
+  }
+
+  /** After a failure: closes the file being written, and no byte is written anymore. */
+  stop(): void {
+    this.sink.stop();
+    this.closeFile();
+  }
+
+  /** The skip list for the result, with a last line for records beyond the cap. */
+  skips(): Skip[] {
+    if (this.skippedBeyondRecords === 0) return this.skipped;
+    return [...this.skipped, { name: '', reason: `${this.skippedBeyondRecords} more entries skipped, not listed` }];
+  }
+
+  private writeFile(entry: Entry, data: EntryData, parent: DirNode, base: string, where: string, done: Finish): void {
+    // A directory at this name must be removed first, which is for this thread to do.
+    if (this.writer !== undefined && !parent.children.has(base)) return this.forwardFile(entry, data, where, done);
+    this.writer?.settle();
+    let fd: number;
+    try {
+      fd = fs.openSync(where, CREATE_FILE, entry.mode & 0o777);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // A later entry of the same path replaces the earlier one.
+      this.tree.remove(parent, base, where);
+      fd = fs.openSync(where, CREATE_FILE, entry.mode & 0o777);
+    }
+    this.fd = fd;
+    this.entry = entry;
+    this.done = done;
+    if (entry.size === 0) return this.fileWritten();
+    this.sink.write(data, fd, this.fileWritten);
+  }
+
+  private forwardFile(entry: Entry, data: EntryData, where: string, done: Finish): void {
+    this.writer!.open(where, entry.mode & 0o777);
+    this.forwarded = true;
+    this.entry = entry;
+    this.done = done;
+    if (entry.size === 0) return this.fileWritten();
+    this.sink.forward(data, this.writer!, this.fileWritten);
+  }
+
+  private readonly fileWritten = (error?: unknown): void => {
+    if (this.forwarded) return this.forwardedWritten(error);
+    const { fd, entry, done } = this;
+    this.done = () => {};
+    if (error === undefined && entry !== undefined) {
+      try {
+        // Owner before mode: chown(2) clears setuid and setgid bits.
+        if (needsChown(entry.uid, entry.gid)) fs.fchownSync(fd, entry.uid, entry.gid);
+        if (needsChmod(entry.mode, this.umask)) fs.fchmodSync(fd, entry.mode);
+        fs.futimesSync(fd, entry.mtime, entry.mtime);
+      } catch (metaError) {
+        error = metaError;
+      }
+    }
+    this.closeFile();
+    done(error);
+  };
+
+  /** The same metadata calls as fileWritten's, queued after the file's data. */
+  private forwardedWritten(error?: unknown): void {
+    const { entry, done } = this;
+    this.done = () => {};
+    this.forwarded = false;
+    this.entry = undefined;
+    if (error === undefined && entry !== undefined) {
+      const flags = (needsChown(entry.uid, entry.gid) ? CLOSE_CHOWN : 0) | (needsChmod(entry.mode, this.umask) ? CLOSE_CHMOD : 0);
+      this.writer!.close(flags, entry.uid, entry.gid, entry.mode, entry.mtime);
+    } else {
+      this.writer!.reset();
+    }
+    done(error);
+  }
+
+  private closeFile(): void {
+    const fd = this.fd;
+    this.fd = -1;
+    this.entry = undefined;
+    if (fd >= 0) fs.closeSync(fd);
+  }
+
+  /**
+   * A hard link must name a regular file this layer already holds, reached through real
+   * directories only: a link to anything else would let a layer share an inode with a
+   * file outside it, or put a second name on a device, a fifo or a symlink.
+   */
+  private hardLink(entry: Entry, parent: DirNode, base: string, where: string): void {
+    // The target, or what stands in its way, may still be queued.
+    this.writer?.settle();
+    const about = `its link target ${JSON.stringify(entry.link)}`;
+    const target = splitName(entry.link!, this.maxNameBytes);
+    if (typeof target === 'string') throw unsafe(entry.index, entry.name, `${about}: ${target}`);
+    if (target.length === 0) throw unsafe(entry.index, entry.name, `${about} is the layer root`);
+    if (target.length === entry.path.length && target.every((c, i) => c === entry.path[i])) throw unsafe(entry.index, entry.name, `${about} is the entry itself`);
+    const targetParent = this.tree.existingParentOf(target, entry, about);
+    if (targetParent.children.has(target[target.length - 1]!)) throw unsafe(entry.index, entry.name, `${about} is a directory`);
+    const targetPath = this.tree.pathOf(target);
+    let stat: fs.Stats;
+    try {
+      stat = fs.lstatSync(targetPath);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw unsafe(entry.index, entry.name, `${about} does not exist in this layer (yet)`);
+      throw error;
+    }
+    if (!stat.isFile()) throw unsafe(entry.index, entry.name, `${about} is a ${describe(stat)}, not a regular file`);
+    try {
+      this.tree.create(parent, base, where, () => fs.linkSync(targetPath, where));
+    } catch (error) {
+      // Replacing what was at this entry's path removed the target, which lay beneath it.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw unsafe(entry.index, entry.name, `${about} was removed when this entry replaced what was at its path`);
+      throw error;
+    }
+  }
+
+  private discard(entry: Entry, data: EntryData, done: Finish): void {
+    if (entry.size === 0) return done();
+    this.sink.discard(data, done);
+  }
+
+  private skip(entry: Entry, reason: string): void {
+    if (this.skipped.length < MAX_SKIP_RECORDS) this.skipped.push({ name: entry.name, reason });
+    else this.skippedBeyondRecords++;
+    log.debug({ entry: entry.index, name: entry.name, reason }, 'layer entry skipped');
+  }
+}
+
+function describe(stat: fs.Stats): string {
+  if (stat.isSymbolicLink()) return 'symlink';
+  if (stat.isCharacterDevice()) return 'character device';
+  if (stat.isBlockDevice()) return 'block device';
+  if (stat.isFIFO()) return 'fifo';
+  if (stat.isDirectory()) return 'directory';
+  return 'special file';
+}
