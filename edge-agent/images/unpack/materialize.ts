@@ -21,6 +21,8 @@ const log = componentLogger('images');
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
 const CREATE_FILE = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
 const S_IFIFO = 0o010000;
+/** Files from this size on are written on this thread (see writeFile). */
+const FORWARD_MAX_BYTES = 256 * 1024;
 
 /** Skip records kept in the result: a hostile layer of a million devices must not cost a million records. */
 const MAX_SKIP_RECORDS = 1000;
@@ -147,8 +149,10 @@ export class Materializer {
   }
 
   private writeFile(entry: Entry, data: EntryData, parent: DirNode, base: string, where: string, done: Finish): void {
-    // A directory at this name must be removed first, which is for this thread to do.
-    if (this.writer !== undefined && !parent.children.has(base)) return this.forwardFile(entry, data, where, done);
+    // A directory at this name must be removed first, which is for this thread to do. Big
+    // files are written here too, after the queue: their system calls are few, and copying
+    // their bytes to the writer made the bench's big-files layer slower, not faster.
+    if (this.writer !== undefined && entry.size < FORWARD_MAX_BYTES && !parent.children.has(base)) return this.forwardFile(entry, data, where, done);
     this.writer?.settle();
     let fd: number;
     try {
