@@ -5,6 +5,7 @@ import path from 'node:path';
 // @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
+import { writeFileDurably } from '../../storage/content/index.ts';
 
 x509.cryptoProvider.set(crypto.webcrypto as never);
 
@@ -91,8 +92,8 @@ async function createServing(ca: KeyPairPem, names: string[]): Promise<KeyPairPe
 async function writePair(base: string, pair: KeyPairPem): Promise<void> {
   const pkcs8 = await crypto.webcrypto.subtle.exportKey('pkcs8', pair.keys.privateKey);
   const keyPem = x509.PemConverter.encode(pkcs8, 'PRIVATE KEY');
-  writeAtomically(`${base}.key`, keyPem, 0o600);
-  writeAtomically(`${base}.crt`, pair.cert.toString('pem'), 0o644);
+  writeFileDurably(`${base}.key`, keyPem, 0o600);
+  writeFileDurably(`${base}.crt`, pair.cert.toString('pem'), 0o644);
 }
 
 async function readPair(base: string): Promise<KeyPairPem> {
@@ -103,15 +104,3 @@ async function readPair(base: string): Promise<KeyPairPem> {
   return { cert, keys: { privateKey, publicKey } };
 }
 
-/** A crash mid-write leaves the old file or none, never half a key. */
-function writeAtomically(file: string, content: string, mode: number): void {
-  const temp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(temp, 'w', mode);
-  try {
-    fs.writeSync(fd, content);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(temp, file);
-}

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { oci, SkerryError } from '../../../common/index.ts';
-import type { ContentStore } from '../../../storage/content/index.ts';
+import { writeFileDurably, type ContentStore } from '../../../storage/content/index.ts';
 
 export const REF_NAME = oci.ANNOTATION.refName;
 export const CONTAINERD_NAME = oci.ANNOTATION.containerdName;
@@ -31,12 +31,6 @@ function readIndex(dir: string): oci.ImageIndex | undefined {
   return oci.parseImageIndex(fs.readFileSync(file));
 }
 
-function writeAtomically(file: string, text: string): void {
-  const temp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(temp, text, { mode: 0o644 });
-  fs.renameSync(temp, file);
-}
-
 export interface LayoutImage {
   manifest: oci.Descriptor;
   /** Every blob the manifest reaches: config and layers. */
@@ -53,6 +47,6 @@ export async function writeLayout(content: ContentStore, dir: string, image: Lay
   const entry = { ...image.manifest, annotations: { [CONTAINERD_NAME]: image.name, [REF_NAME]: tag } };
   const others = (existing?.manifests ?? []).filter((m) => m.annotations?.[REF_NAME] !== tag);
   const index = { schemaVersion: 2, mediaType: oci.MEDIA.ociIndex, manifests: [...others, entry] };
-  writeAtomically(path.join(dir, 'oci-layout'), `${JSON.stringify({ imageLayoutVersion: '1.0.0' })}\n`);
-  writeAtomically(path.join(dir, 'index.json'), `${JSON.stringify(index)}\n`);
+  writeFileDurably(path.join(dir, 'oci-layout'), `${JSON.stringify({ imageLayoutVersion: '1.0.0' })}\n`, 0o644);
+  writeFileDurably(path.join(dir, 'index.json'), `${JSON.stringify(index)}\n`, 0o644);
 }
