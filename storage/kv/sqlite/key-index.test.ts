@@ -36,3 +36,18 @@ test('compact drops superseded entries and tombstones at or below the revision, 
   t.is(index.latest('/late')!.rev, 9);
   t.is(index.size, 2);
 });
+
+test('keys added after a range query, and keys a compaction emptied, keep the order right', (t) => {
+  const index = indexOf([['/m', 1, RowKind.Create], ['/c', 2, RowKind.Create]]);
+  t.deepEqual([...index.keysInRange('', '\x7f')], ['/c', '/m']);
+  index.add('/a', { rev: 3, kind: RowKind.Create, createRev: 3 });
+  index.add('/z', { rev: 4, kind: RowKind.Create, createRev: 4 });
+  index.add('/c', { rev: 5, kind: RowKind.Delete, createRev: 2 });
+  index.add('/d', { rev: 6, kind: RowKind.Create, createRev: 6 });
+  t.deepEqual([...index.keysInRange('', '\x7f')], ['/a', '/c', '/d', '/m', '/z']);
+  index.compact(5);
+  index.add('/b', { rev: 7, kind: RowKind.Create, createRev: 7 });
+  index.add('/c', { rev: 8, kind: RowKind.Create, createRev: 8 });
+  t.deepEqual([...index.keysInRange('', '\x7f')], ['/a', '/b', '/c', '/d', '/m', '/z']);
+  t.deepEqual([...index.keysInRange('/b', '/m', '/b')], ['/c', '/d']);
+});

@@ -7,6 +7,7 @@ import { compactStep, markCompacted, readCompactionState, reclaimSpaceStep } fro
 import { openDatabase, translateOpenError } from './open.ts';
 import { toKeyValue, toWatchEvent } from './rows.ts';
 import { KeyIndex } from './key-index.ts';
+import { RecentValues } from './recent-values.ts';
 import { RowKind, type LogRow } from './schema.ts';
 import { prepareStatements, type Statements } from './statements.ts';
 import { batchWriter, type Batch, type WriteOp } from './write-batch.ts';
@@ -22,6 +23,8 @@ export interface SqliteStoreOptions {
   maxBatch?: number;
   /** Undelivered events a watcher may hold before it is cut off (default 10,000). */
   maxQueuedEvents?: number;
+  /** Bytes of recently written values kept in memory for the previous value of updates and deletes (default 8 MiB). */
+  recentValueBytes?: number;
   /** Called after each commit with the number of writes it acknowledged (for metrics). */
   onCommit?: (writes: number) => void;
 }
@@ -41,7 +44,8 @@ export function openSqliteStore(options: SqliteStoreOptions): KeyValueStore {
   const db = openDatabase(options.file);
   const statements = prepareStatements(db);
   const index = buildIndex(statements);
-  const applyBatch = batchWriter(db, statements, index);
+  const recent = new RecentValues(options.recentValueBytes ?? 8 << 20);
+  const applyBatch = batchWriter(db, statements, index, recent);
   const compaction = readCompactionState(statements);
   const floor = statements.readMeta.get('revision_floor')?.value ?? 0;
   let head = Math.max(statements.maxRevision.get()?.rev ?? 0, floor, compaction.compactRevision);
@@ -87,8 +91,12 @@ export function openSqliteStore(options: SqliteStoreOptions): KeyValueStore {
   function flush(): void {
     flushScheduled = false;
     if (closed) return;
-    const batch = pending.slice(0, maxBatch);
-    pending = pending.slice(batch.length);
+    let batch = pending;
+    pending = [];
+    if (batch.length > maxBatch) {
+      pending = batch.slice(maxBatch);
+      batch = batch.slice(0, maxBatch);
+    }
     if (pending.length > 0) {
       flushScheduled = true;
       setImmediate(flush);
@@ -104,7 +112,10 @@ export function openSqliteStore(options: SqliteStoreOptions): KeyValueStore {
       return;
     }
     head = Math.max(head, outcome.lastRevision);
-    for (const row of outcome.rows) index.add(row.key, { rev: row.rev, kind: row.kind, createRev: row.create_rev });
+    for (const row of outcome.rows) {
+      index.add(row.key, { rev: row.rev, kind: row.kind, createRev: row.create_rev });
+      if (row.kind !== RowKind.Delete) recent.add(row.rev, row.value);
+    }
     options.onCommit?.(batch.length);
     hub.publish(outcome.results.flatMap((r) => (r.ok ? [r.event] : [])));
     outcome.results.forEach((result, i) => (result.ok ? batch[i]!.resolve(result.kv) : batch[i]!.reject(result.error)));
@@ -113,11 +124,13 @@ export function openSqliteStore(options: SqliteStoreOptions): KeyValueStore {
 
   function maybeCompact(): void {
     if (!compacting && head - compactRevision > 2 * retain) {
-      compact(head - retain).catch((error: unknown) => log.warn({ err: error }, 'automatic compaction failed'));
+      // Under sustained writes the pages a compaction frees are refilled within the next
+      // window, so handing them back to the file system only to regrow the file costs I/O.
+      compact(head - retain, { reclaim: false }).catch((error: unknown) => log.warn({ err: error }, 'automatic compaction failed'));
     }
   }
 
-  async function runCompaction(target: number): Promise<CompactResult> {
+  async function runCompaction(target: number, reclaim: boolean): Promise<CompactResult> {
     markCompacted(db, statements, target, head);
     compactRevision = target;
     index.compact(target);
@@ -129,22 +142,22 @@ export function openSqliteStore(options: SqliteStoreOptions): KeyValueStore {
       deletedRows += step.deleted;
       await new Promise((resolve) => setImmediate(resolve));
     }
-    while (!closed && reclaimSpaceStep(db)) await new Promise((resolve) => setImmediate(resolve));
+    while (reclaim && !closed && reclaimSpaceStep(db)) await new Promise((resolve) => setImmediate(resolve));
     if (!closed) db.pragma('wal_checkpoint(PASSIVE)');
     log.debug({ compactRevision: target, deletedRows }, 'compacted');
     return { compactRevision: target, deletedRows };
   }
 
-  function compact(revision: number): Promise<CompactResult> {
+  function compact(revision: number, opts: { reclaim: boolean } = { reclaim: true }): Promise<CompactResult> {
     assertOpen();
     assertRevision(revision, 'revision');
     if (revision > head) return Promise.reject(new SkerryError('REVISION_FUTURE', `compact to ${revision}, but the store is at ${head}`));
-    if (compacting) return compacting.then(() => compact(revision));
+    if (compacting) return compacting.then(() => compact(revision, opts));
     if (revision <= compactRevision && readCompactionState(statements).progress >= compactRevision) {
       return Promise.resolve({ compactRevision, deletedRows: 0 });
     }
     // Compaction writes too (meta, deletions), so a full disk refuses it like any write.
-    compacting = runCompaction(Math.max(revision, compactRevision))
+    compacting = runCompaction(Math.max(revision, compactRevision), opts.reclaim)
       .catch((error: unknown) => Promise.reject(translateOpenError(error, options.file)))
       .finally(() => (compacting = undefined));
     return compacting;
@@ -200,7 +213,7 @@ export function openSqliteStore(options: SqliteStoreOptions): KeyValueStore {
       assertRevision(after, 'afterRevision');
       return hub.subscribe(prefixRange(prefix), after);
     },
-    compact,
+    compact: (revision) => compact(revision),
     async currentRevision() {
       assertOpen();
       return head;

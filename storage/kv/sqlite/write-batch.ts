@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { SkerryError } from '../../../common/index.ts';
 import type { KeyValue, WatchEvent } from '../types.ts';
 import type { IndexEntry, KeyIndex } from './key-index.ts';
+import type { RecentValues } from './recent-values.ts';
 import { toKeyValue, toWatchEvent } from './rows.ts';
 import { RowKind, type LogRow } from './schema.ts';
 import type { Statements } from './statements.ts';
@@ -21,7 +22,7 @@ export interface Batch {
 }
 
 /** Builds the batch function once: better-sqlite3 wraps a transaction in fresh closures on each `db.transaction` call. */
-export function batchWriter(db: Database.Database, statements: Statements, index: KeyIndex) {
+export function batchWriter(db: Database.Database, statements: Statements, index: KeyIndex, recent: RecentValues) {
   const run = db.transaction((ops: readonly WriteOp[], firstRevision: number): Batch => {
     const written = new Map<string, LogRow>();
     const rows: LogRow[] = [];
@@ -32,7 +33,7 @@ export function batchWriter(db: Database.Database, statements: Statements, index
       const refusal = check(op, live);
       if (refusal) return { ok: false, error: refusal };
       revision += 1;
-      const liveValue = live ? (written.get(op.key)?.value ?? statements.valueAt.get(live.rev)!.value) : undefined;
+      const liveValue = live ? (written.get(op.key)?.value ?? recent.get(live.rev) ?? statements.valueAt.get(live.rev)!.value) : undefined;
       const row = rowFor(op, revision, current, live, liveValue);
       statements.append.run(row.rev, row.key, row.kind, row.create_rev, row.prev_rev, row.value);
       written.set(row.key, row);
