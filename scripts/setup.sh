@@ -26,6 +26,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# kubectl 1.20 for the API tests: Debian's kubernetes-client cannot be installed beside the
+# machine's kubectl, so its package is downloaded and unpacked into .cache/ instead.
+KUBECTL_120=.cache/kubectl-1.20/usr/bin/kubectl
+if [ ! -x "$KUBECTL_120" ] && [ "$(id -u)" -eq 0 ]; then
+  echo "setup: fetching kubectl 1.20 (Debian kubernetes-client) into .cache/" >&2
+  rm -rf .cache/kubectl-1.20 && mkdir -p .cache/kubectl-1.20
+  ( cd .cache/kubectl-1.20 && { apt-get download -q kubernetes-client >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get download -q kubernetes-client >/dev/null; }; } \
+    && dpkg-deb -x kubernetes-client_*.deb . && rm -f kubernetes-client_*.deb ) \
+    || echo "setup: could not fetch kubernetes-client; the kubectl 1.20 tests will be skipped" >&2
+fi
+
 # npm ci when node_modules is absent or older than the lock file.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci" >&2

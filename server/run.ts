@@ -4,6 +4,8 @@ import path from 'node:path';
 import { componentLogger, SkerryError } from '../common/index.ts';
 import { openContentStore } from '../storage/content/index.ts';
 import { openSqliteStore, type KeyValueStore } from '../storage/kv/index.ts';
+import { API_PREFIXES, createApi, type Api } from './api/index.ts';
+import { startControllers, type Controllers } from './controllers/index.ts';
 import { createAuthenticator, ensureClusterToken, noNodes } from './auth/index.ts';
 import type { ServerConfig } from './config.ts';
 import { createRouter } from './http/router.ts';
@@ -18,6 +20,7 @@ export interface RunningServer {
   /** The address the API actually listens on (the port is real when 0 was asked). */
   address: { host: string; port: number };
   store: KeyValueStore;
+  api: Api;
   stop(): Promise<void>;
 }
 
@@ -27,6 +30,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const metrics = createMetrics();
   const store = openSqliteStore({ file: config.datastore.file, onCommit: metrics.onCommit });
   metrics.trackRevision(() => store.currentRevision());
+  let controllers: Controllers | undefined;
   try {
     const tls = await ensureServingMaterial(path.join(config.dataDir, 'tls'), config.tlsSans);
     const token = ensureClusterToken(config.dataDir, tls.caCert);
@@ -34,34 +38,40 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const authenticator = createAuthenticator(token, noNodes);
     const registry = createRegistry({ kv: store, blobs: openContentStore(path.join(config.dataDir, 'registry')), authenticator });
     await registry.dropStaleUploads();
+    const api = await createApi({ kv: store, authenticator, serverAddress: `${config.listen.host}:${config.listen.port}` });
+    controllers = startControllers(api.objects, api.catalog);
+    const running = controllers;
     const handle = createRouter({
       livenessChecks: [{ name: 'ping', check: async () => undefined }],
       readinessChecks: [{ name: 'store', check: async () => void (await store.currentRevision()) }],
       metrics: metrics.registry,
-      prefixes: [{ prefix: '/v2', handle: registry.handle }],
+      prefixes: [{ prefix: '/v2', handle: registry.handle }, ...API_PREFIXES.map((prefix) => ({ prefix, handle: api.handle }))],
     });
     // No whole-request deadline: a layer pushed over a slow site link may take longer than
     // Node's default 300 s; the registry cuts uploads that go idle instead.
-    const api = https.createServer({ cert: tls.cert, key: tls.key, requestTimeout: 0 }, (req, res) => {
+    const listener = https.createServer({ cert: tls.cert, key: tls.key, requestTimeout: 0 }, (req, res) => {
       handle(req, res).catch((error: unknown) => {
         log.error({ err: error, url: req.url }, 'request failed');
         if (!res.headersSent) res.writeHead(500).end();
       });
     });
-    await listen(api, config.listen.host, config.listen.port);
-    const bound = api.address() as { address: string; port: number };
+    await listen(listener, config.listen.host, config.listen.port);
+    const bound = listener.address() as { address: string; port: number };
     log.info({ listen: `${bound.address}:${bound.port}`, dataDir: config.dataDir, version: skerryVersion, revision: await store.currentRevision(), tokenFile: token.file }, 'API listening');
     return {
       address: { host: bound.address, port: bound.port },
       store,
+      api,
       stop: async () => {
-        api.closeAllConnections();
-        await new Promise<void>((resolve) => api.close(() => resolve()));
+        listener.closeAllConnections();
+        await new Promise<void>((resolve) => listener.close(() => resolve()));
+        await running.stop();
         await store.close();
         log.info('store closed; server stopped');
       },
     };
   } catch (error) {
+    await controllers?.stop();
     await store.close();
     throw error;
   }

@@ -9,9 +9,11 @@ const buildDate = typeof SKERRY_BUILD_DATE === 'string' ? SKERRY_BUILD_DATE : ne
 
 /**
  * The Kubernetes API version skerry serves. A version-dispatching kubectl picks its build
- * from `minor`, so this names the API subset we implement and test against.
+ * from `minor`, so this names the API subset we implement and test against. 1.31 is the
+ * newest whose kubectl sends JSON bodies: kubectl 1.32+ typed clients (`kubectl create
+ * namespace|configmap|…`) send protobuf, which the API does not decode yet (ADR 006).
  */
-const KUBERNETES = { major: '1', minor: '32', patch: '0' };
+const KUBERNETES = { major: '1', minor: '31', patch: '0' };
 
 /** The body of GET /version, shaped as Kubernetes' version.Info. */
 export function versionInfo() {

@@ -1,0 +1,51 @@
+// The public face of server/api: the Kubernetes-compatible resource API and its object store.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { KeyValueStore } from '../../storage/kv/index.ts';
+import type { Authenticator } from '../auth/index.ts';
+import { kubernetesAdmission } from './admission.ts';
+import { createCatalog, type Catalog } from './catalog/index.ts';
+import { createApiHandler } from './http/handler.ts';
+import { createObjectStore, type ObjectStore } from './objects/index.ts';
+import { openApiRoute } from './openapi-route.ts';
+import { ensureSystemNamespaces } from './system-namespaces.ts';
+
+export { createCatalog, RESOURCE_TYPES, apiVersionOf, type Catalog, type ResourceType } from './catalog/index.ts';
+export { ApiError, apiErrors } from './errors.ts';
+export * from './objects/index.ts';
+
+export interface ApiOptions {
+  kv: KeyValueStore;
+  authenticator: Authenticator;
+  /** How clients reach the API ("10.0.0.5:6443"), for discovery. */
+  serverAddress: string;
+  now?: () => Date;
+  bookmarkIntervalMs?: number;
+}
+
+export interface Api {
+  catalog: Catalog;
+  /** The internal client: controllers read and write through it, as the HTTP handlers do. */
+  objects: ObjectStore;
+  /** Serves `/api`, `/apis` and `/openapi`. */
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void>;
+}
+
+export const API_PREFIXES = ['/api', '/apis', '/openapi'];
+
+export async function createApi(options: ApiOptions): Promise<Api> {
+  const catalog = createCatalog();
+  const now = options.now ?? (() => new Date());
+  const namespaceType = catalog.byResource('', 'v1', 'namespaces')!;
+  const objects = createObjectStore({ kv: options.kv, admission: kubernetesAdmission, now, namespaceType });
+  await ensureSystemNamespaces(objects, namespaceType);
+  const handle = createApiHandler({
+    catalog,
+    objects,
+    now,
+    bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
+    authenticator: options.authenticator,
+    openapi: openApiRoute(catalog),
+    serverAddress: options.serverAddress,
+  });
+  return { catalog, objects, handle };
+}

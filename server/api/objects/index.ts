@@ -1,0 +1,18 @@
+// The public face of server/api/objects: the API's object storage (the internal client).
+export {
+  createObjectStore,
+  noAdmission,
+  type Admission,
+  type DeleteOptions,
+  type Filter,
+  type ListQuery,
+  type ObjectEvent,
+  type ObjectList,
+  type ObjectStore,
+  type ObjectWatch,
+  type UpdateOptions,
+  type WatchQuery,
+  type WriteOptions,
+} from './store.ts';
+export type { KubeObject, ObjectMeta, OwnerReference, StatusCause } from './types.ts';
+export { timestamp } from './metadata.ts';

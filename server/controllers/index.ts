@@ -1,0 +1,66 @@
+// The public face of server/controllers: the reconcilers that run in the server process and
+// work through the API's internal client (DESIGN §4).
+import { componentLogger } from '../../common/index.ts';
+import type { Catalog, KubeObject, ObjectStore, ResourceType } from '../api/index.ts';
+import { garbageCollector, type ObjectRef } from './garbage-collector.ts';
+import { createInformer, type Informer, type InformerEvent } from './informer.ts';
+import { namespaceReconciler } from './namespace.ts';
+import { createOwnerGraph, refKey } from './owner-graph.ts';
+import { createWorkQueue } from './queue.ts';
+
+const log = componentLogger('controllers');
+
+export interface Controllers {
+  /** Resolves once every informer has its first full list. */
+  synced: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function startControllers(objects: ObjectStore, catalog: Catalog): Controllers {
+  const informers = new Map<ResourceType, Informer>();
+  const refs = new Map<string, ObjectRef>();
+  const graph = createOwnerGraph((type) => informers.get(type));
+  const collect = garbageCollector(objects, catalog, graph);
+  const gcQueue = createWorkQueue('garbage-collector', async (key) => {
+    const ref = refs.get(key);
+    if (!ref) return;
+    if (!(await collect(ref))) gcQueue.addAfter(key, 200);
+  });
+  const namespaceType = catalog.byResource('', 'v1', 'namespaces')!;
+  const finalizeNamespace = namespaceReconciler(objects, catalog, () => informers.get(namespaceType)!);
+  const nsQueue = createWorkQueue('namespace', (name) => finalizeNamespace(name, nsQueue), 2);
+
+  function enqueueGc(ref: ObjectRef): void {
+    const key = refKey(ref);
+    refs.set(key, ref);
+    gcQueue.add(key);
+  }
+
+  function onEvent(type: ResourceType, event: InformerEvent, object: KubeObject, old?: KubeObject): void {
+    const ref: ObjectRef = { type, namespace: object.metadata.namespace, name: object.metadata.name! };
+    graph.update(ref, event === 'deleted' ? undefined : object, old);
+    const finalizers = object.metadata.finalizers ?? [];
+    if (event !== 'deleted' && ((object.metadata.ownerReferences ?? []).length > 0 || finalizers.includes('foregroundDeletion') || finalizers.includes('orphan'))) {
+      enqueueGc(ref);
+    }
+    if (event === 'deleted' || object.metadata.deletionTimestamp) {
+      for (const dependent of graph.dependentsOf(object.metadata.uid!)) enqueueGc(dependent);
+      for (const owner of object.metadata.ownerReferences ?? []) {
+        const ownerType = catalog.byKind(owner.apiVersion, owner.kind);
+        if (ownerType) enqueueGc({ type: ownerType, namespace: ownerType.namespaced ? object.metadata.namespace : undefined, name: owner.name });
+      }
+    }
+    if (event === 'deleted') refs.delete(refKey(ref));
+    if (type === namespaceType && object.metadata.deletionTimestamp && event !== 'deleted') nsQueue.add(object.metadata.name!);
+  }
+
+  for (const type of catalog.types) informers.set(type, createInformer(objects, type, (event, object, old) => onEvent(type, event, object, old)));
+  const synced = Promise.all([...informers.values()].map((i) => i.synced)).then(() => log.info({ informers: informers.size }, 'controllers synced'));
+  return {
+    synced,
+    async stop() {
+      for (const informer of informers.values()) informer.stop();
+      await Promise.all([gcQueue.stop(), nsQueue.stop()]);
+    },
+  };
+}
