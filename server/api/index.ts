@@ -49,3 +49,4 @@ export async function createApi(options: ApiOptions): Promise<Api> {
   });
   return { catalog, objects, handle };
 }
+export { labelSelectorFromObject, selectorToString, type Matcher } from './selectors/index.ts';

@@ -4,7 +4,10 @@ import { componentLogger } from '../../common/index.ts';
 import type { Catalog, KubeObject, ObjectStore, ResourceType } from '../api/index.ts';
 import { garbageCollector, type ObjectRef } from './garbage-collector.ts';
 import { createInformer, type Informer, type InformerEvent } from './informer.ts';
+import { deploymentReconciler } from './deployment.ts';
 import { namespaceReconciler } from './namespace.ts';
+import { controllerOf } from './pods.ts';
+import { replicaSetReconciler } from './replicaset.ts';
 import { createOwnerGraph, refKey } from './owner-graph.ts';
 import { createWorkQueue } from './queue.ts';
 
@@ -16,7 +19,16 @@ export interface Controllers {
   stop(): Promise<void>;
 }
 
-export function startControllers(objects: ObjectStore, catalog: Catalog): Controllers {
+/** A reconciler keyed by `namespace/name` that says whether to look again later. */
+function namespacedQueue(name: string, reconcile: (namespace: string, name: string) => Promise<'again' | 'done'>, retryMs: number) {
+  const queue = createWorkQueue(name, async (key) => {
+    const slash = key.indexOf('/');
+    if ((await reconcile(key.slice(0, slash), key.slice(slash + 1))) === 'again') queue.addAfter(key, retryMs);
+  });
+  return queue;
+}
+
+export function startControllers(objects: ObjectStore, catalog: Catalog, now: () => Date = () => new Date()): Controllers {
   const informers = new Map<ResourceType, Informer>();
   const refs = new Map<string, ObjectRef>();
   const graph = createOwnerGraph((type) => informers.get(type));
@@ -29,6 +41,23 @@ export function startControllers(objects: ObjectStore, catalog: Catalog): Contro
   const namespaceType = catalog.byResource('', 'v1', 'namespaces')!;
   const finalizeNamespace = namespaceReconciler(objects, catalog, () => informers.get(namespaceType)!);
   const nsQueue = createWorkQueue('namespace', (name) => finalizeNamespace(name, nsQueue), 2);
+  const Pod = catalog.byResource('', 'v1', 'pods')!;
+  const ReplicaSet = catalog.byResource('apps', 'v1', 'replicasets')!;
+  const Deployment = catalog.byResource('apps', 'v1', 'deployments')!;
+  const rsQueue = namespacedQueue('replicaset', replicaSetReconciler(objects, catalog, now), 1000);
+  const deploymentQueue = namespacedQueue('deployment', deploymentReconciler(objects, catalog, now), 1000);
+
+  function routeWorkloads(type: ResourceType, object: KubeObject): void {
+    const key = `${object.metadata.namespace}/${object.metadata.name}`;
+    const owner = controllerOf(object);
+    const ownerKey = owner && `${object.metadata.namespace}/${owner.name}`;
+    if (type === Deployment) deploymentQueue.add(key);
+    if (type === ReplicaSet) {
+      rsQueue.add(key);
+      if (owner?.kind === 'Deployment') deploymentQueue.add(ownerKey!);
+    }
+    if (type === Pod && owner?.kind === 'ReplicaSet') rsQueue.add(ownerKey!);
+  }
 
   function enqueueGc(ref: ObjectRef): void {
     const key = refKey(ref);
@@ -52,6 +81,7 @@ export function startControllers(objects: ObjectStore, catalog: Catalog): Contro
     }
     if (event === 'deleted') refs.delete(refKey(ref));
     if (type === namespaceType && object.metadata.deletionTimestamp && event !== 'deleted') nsQueue.add(object.metadata.name!);
+    routeWorkloads(type, object);
   }
 
   for (const type of catalog.types) informers.set(type, createInformer(objects, type, (event, object, old) => onEvent(type, event, object, old)));
@@ -60,7 +90,7 @@ export function startControllers(objects: ObjectStore, catalog: Catalog): Contro
     synced,
     async stop() {
       for (const informer of informers.values()) informer.stop();
-      await Promise.all([gcQueue.stop(), nsQueue.stop()]);
+      await Promise.all([gcQueue.stop(), nsQueue.stop(), rsQueue.stop(), deploymentQueue.stop()]);
     },
   };
 }
