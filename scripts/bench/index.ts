@@ -11,13 +11,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { apiBench } from './api.ts';
 import { imagesPullBench } from './images-pull.ts';
 import { kvBench } from './kv.ts';
 import { runtimeBench } from './runtime.ts';
 import { unpackBench } from './unpack.ts';
 import { buildReport, environment, statusOf, systemLoad, textTable, writeReport, type Bench } from './report.ts';
 
-const BENCHES: Bench[] = [kvBench, runtimeBench, imagesPullBench, unpackBench];
+const BENCHES: Bench[] = [kvBench, apiBench, runtimeBench, imagesPullBench, unpackBench];
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -10,6 +10,6 @@ export const kubernetesAdmission: Admission = {
     carryOverServiceAllocations(next, old);
     return next;
   },
-  validateCreate: (type, object) => validateCreate(type.kind, object),
-  validateUpdate: (type, object, old) => validateUpdate(type.kind, object, old),
+  validateCreate: (type, object) => validateCreate(type.kind, object, { defaulted: true }),
+  validateUpdate: (type, object, old) => validateUpdate(type.kind, object, old, { defaulted: true }),
 };

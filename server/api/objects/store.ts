@@ -181,7 +181,7 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
     if (opts.dryRun) return object;
     try {
       const written = await kv.create(objectKey(type, namespace, name), encodeObject(object));
-      return decodeObject(written.value, written.modRevision);
+      return withRevision(object, written.modRevision);
     } catch (error) {
       throw translate(error, type, name);
     }
@@ -226,7 +226,7 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
         return decodeObject(encodeObject(next), gone.deleteRevision);
       }
       const written = await kv.update(key, encodeObject(next), revision);
-      return decodeObject(written.value, written.modRevision);
+      return withRevision(next, written.modRevision);
     } catch (error) {
       throw translate(error, type, name);
     }
@@ -350,6 +350,11 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
     watch,
     currentRevision: () => kv.currentRevision(),
   };
+}
+
+/** The object as written, with the revision it got: no need to parse back what was just encoded. */
+function withRevision(object: KubeObject, revision: number): KubeObject {
+  return { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } };
 }
 
 function listRevision(query: ListQuery): number | undefined {

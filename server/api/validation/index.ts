@@ -49,22 +49,29 @@ function asObject(errs: Causes, object: unknown): Obj | undefined {
   return undefined;
 }
 
+export interface ValidateOptions {
+  /** The caller already applied the defaults (the store does): skip the second copy and pass. */
+  defaulted?: boolean;
+}
+
+const defaultedOf = (kind: string, object: KubeObject, options: ValidateOptions) => (options.defaulted ? object : applyDefaults(kind, object));
+
 /** Validates as kube-apiserver does on create, after defaulting (as the apiserver decodes with defaults). */
-export function validateCreate(kind: string, object: KubeObject): StatusCause[] {
+export function validateCreate(kind: string, object: KubeObject, options: ValidateOptions = {}): StatusCause[] {
   return guarded((errs) => {
     const o = asObject(errs, object);
-    if (o) rulesFor(kind).validate(errs, applyDefaults(kind, o as KubeObject));
+    if (o) rulesFor(kind).validate(errs, defaultedOf(kind, o as KubeObject, options));
   });
 }
 
 /** Validates an update of `old` to `object`, including the fields Kubernetes keeps immutable. */
-export function validateUpdate(kind: string, object: KubeObject, old: KubeObject): StatusCause[] {
+export function validateUpdate(kind: string, object: KubeObject, old: KubeObject, options: ValidateOptions = {}): StatusCause[] {
   return guarded((errs) => {
     const o = asObject(errs, object);
     if (!o) return;
     const rules = rulesFor(kind);
-    const next = applyDefaults(kind, o as KubeObject);
-    const prev = isObj(old) ? applyDefaults(kind, old) : undefined;
+    const next = defaultedOf(kind, o as KubeObject, options);
+    const prev = isObj(old) ? defaultedOf(kind, old, options) : undefined;
     if (prev) validateObjectMetaUpdate(errs, next.metadata, prev.metadata);
     rules.validate(errs, next);
     if (prev) rules.validateUpdate?.(errs, next, prev);
