@@ -6,6 +6,7 @@ import { openContentStore } from '../storage/content/index.ts';
 import { openSqliteStore, type KeyValueStore } from '../storage/kv/index.ts';
 import { API_PREFIXES, createApi, type Api } from './api/index.ts';
 import { startControllers, type Controllers } from './controllers/index.ts';
+import { startScheduler, type Scheduler } from './scheduler/index.ts';
 import { createAuthenticator, ensureClusterToken, noNodes } from './auth/index.ts';
 import type { ServerConfig } from './config.ts';
 import { createRouter } from './http/router.ts';
@@ -31,6 +32,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const store = openSqliteStore({ file: config.datastore.file, onCommit: metrics.onCommit });
   metrics.trackRevision(() => store.currentRevision());
   let controllers: Controllers | undefined;
+  let scheduler: Scheduler | undefined;
   try {
     const tls = await ensureServingMaterial(path.join(config.dataDir, 'tls'), config.tlsSans);
     const token = ensureClusterToken(config.dataDir, tls.caCert);
@@ -40,7 +42,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await registry.dropStaleUploads();
     const api = await createApi({ kv: store, authenticator, serverAddress: `${config.listen.host}:${config.listen.port}` });
     controllers = startControllers(api.objects, api.catalog);
+    scheduler = startScheduler(api.objects, api.catalog);
     const running = controllers;
+    const placing = scheduler;
     const handle = createRouter({
       livenessChecks: [{ name: 'ping', check: async () => undefined }],
       readinessChecks: [{ name: 'store', check: async () => void (await store.currentRevision()) }],
@@ -65,12 +69,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       stop: async () => {
         listener.closeAllConnections();
         await new Promise<void>((resolve) => listener.close(() => resolve()));
+        await placing.stop();
         await running.stop();
         await store.close();
         log.info('store closed; server stopped');
       },
     };
   } catch (error) {
+    await scheduler?.stop();
     await controllers?.stop();
     await store.close();
     throw error;

@@ -1,0 +1,61 @@
+/**
+ * Writing the scheduler's decisions: the binding (only spec.nodeName, through the `binding`
+ * subresource) and the PodScheduled condition (through `status`). Both re-read the pod and
+ * give up quietly if it was deleted, replaced or bound by someone else meanwhile.
+ */
+import { ApiError, type KubeObject, type ObjectStore, type ResourceType } from '../api/index.ts';
+import { withPodScheduled, type Scheduled } from './conditions.ts';
+
+export type BindOutcome = 'bound' | 'gone' | 'taken';
+
+export interface Binder {
+  bind(pod: KubeObject, nodeName: string): Promise<BindOutcome>;
+  /** Sets PodScheduled; false when nothing was written (unchanged, bound meanwhile, or gone). */
+  markScheduled(pod: KubeObject, scheduled: Scheduled): Promise<boolean>;
+}
+
+/** Thrown inside a change function to abandon the write. */
+class Abandon extends Error {
+  constructor(readonly outcome: BindOutcome | 'unchanged') {
+    super(outcome);
+  }
+}
+
+const isNotFound = (error: unknown) => error instanceof ApiError && error.code === 404;
+const nodeNameOf = (pod: KubeObject) => ((pod.spec ?? {}) as { nodeName?: string }).nodeName;
+
+export function createBinder(objects: ObjectStore, Pod: ResourceType, now: () => Date): Binder {
+  async function bind(pod: KubeObject, nodeName: string): Promise<BindOutcome> {
+    try {
+      await objects.mutate(Pod, pod.metadata.namespace, pod.metadata.name!, (current) => {
+        if (current.metadata.uid !== pod.metadata.uid || current.metadata.deletionTimestamp) throw new Abandon('gone');
+        // kube-apiserver refuses to bind a pod twice ("pod x is already assigned to node y").
+        if (nodeNameOf(current)) throw new Abandon('taken');
+        return { ...current, spec: { ...((current.spec ?? {}) as object), nodeName } };
+      }, { subresource: 'binding' });
+      return 'bound';
+    } catch (error) {
+      if (error instanceof Abandon) return error.outcome === 'unchanged' ? 'gone' : error.outcome;
+      if (isNotFound(error)) return 'gone';
+      throw error;
+    }
+  }
+
+  async function markScheduled(pod: KubeObject, scheduled: Scheduled): Promise<boolean> {
+    try {
+      await objects.mutate(Pod, pod.metadata.namespace, pod.metadata.name!, (current) => {
+        if (current.metadata.uid !== pod.metadata.uid) throw new Abandon('gone');
+        if (scheduled.status === 'False' && nodeNameOf(current)) throw new Abandon('taken');
+        const next = withPodScheduled(current, scheduled, now());
+        if (!next) throw new Abandon('unchanged');
+        return next;
+      }, { subresource: 'status' });
+      return true;
+    } catch (error) {
+      if (error instanceof Abandon || isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
+  return { bind, markScheduled };
+}

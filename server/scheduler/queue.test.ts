@@ -1,0 +1,30 @@
+import test from 'ava';
+import { createSchedulingQueue } from './queue.ts';
+
+test('the queue is FIFO without duplicates; parked pods come back on a change or after the retry period', async (t) => {
+  let clock = 0;
+  const queue = createSchedulingQueue(() => undefined, 10_000, () => clock);
+  t.teardown(() => queue.stop());
+  queue.add('a');
+  queue.add('b');
+  queue.add('a');
+  t.is(queue.pop(), 'a');
+  t.is(queue.pop(), 'b');
+  t.is(queue.pop(), undefined);
+  queue.park('a');
+  t.is(queue.pop(), undefined);
+  queue.unparkAll();
+  t.is(queue.pop(), 'a');
+  queue.park('a');
+  queue.remove('a');
+  queue.unparkAll();
+  t.is(queue.pop(), undefined, 'removed pods are forgotten');
+  clock = 5;
+  queue.add('b');
+  queue.park('c');
+  t.is(queue.pop(), 'b');
+  t.is(queue.pop(), undefined);
+  clock = 10_005;
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  t.is(queue.pop(), 'c', 'swept back after the retry period');
+});
