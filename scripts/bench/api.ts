@@ -13,7 +13,7 @@ import type { Bench, BenchContext, BenchResult, ResultRow } from './report.ts';
 import { median, summarize } from './stats.ts';
 
 const SKERRY = fileURLToPath(new URL('../../dist/skerry.js', import.meta.url));
-const TARGETS = { createsConcurrent: 1000, list10kMs: 500, watchP99Ms: 50 };
+const TARGETS = { createsConcurrent: 1000, list10kMs: 500, watchP99Ms: 50, bound1000Ms: 5000 };
 const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
 
 interface Server {
@@ -158,6 +158,52 @@ async function watchLatency(api: Client, watchers: number, writes: number): Prom
   return samples;
 }
 
+/** Nodes registered the way an agent will register them: the object, then its status. */
+async function registerNodes(api: Client, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const name = `bench-node-${i}`;
+    const created = await api.call('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name } } });
+    if (created.status !== 201) throw new Error(`node ${name}: ${created.status} ${created.body}`);
+    const node = JSON.parse(created.body) as Record<string, unknown>;
+    const status = { capacity: { cpu: '64', memory: '256Gi', pods: '250' }, allocatable: { cpu: '64', memory: '256Gi', pods: '250' }, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'bench', lastHeartbeatTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }] };
+    const updated = await api.call('PUT', `/api/v1/nodes/${name}/status`, { ...node, status });
+    if (updated.status !== 200) throw new Error(`node ${name} status: ${updated.status} ${updated.body}`);
+  }
+}
+
+/** From creating a Deployment of `replicas` to every one of its pods bound to a node. */
+async function deploymentToBound(api: Client, replicas: number): Promise<{ ms: number; podsMs: number }> {
+  await ensureNamespace(api, 'bench-deploy');
+  // Watching, not polling: a list of 1,000 pods every few ms would load the server it measures.
+  const seen = new Map<string, boolean>();
+  let t0 = 0;
+  let podsMs = 0;
+  let done: (ms: number) => void = () => undefined;
+  const finished = new Promise<number>((resolve) => (done = resolve));
+  const stream = api.stream('/api/v1/namespaces/bench-deploy/pods?watch=true', (line) => {
+    const event = JSON.parse(line) as { type: string; object: { metadata: { name: string }; spec: { nodeName?: string } } };
+    if (event.type === 'DELETED') seen.delete(event.object.metadata.name);
+    else seen.set(event.object.metadata.name, Boolean(event.object.spec.nodeName));
+    if (!podsMs && seen.size >= replicas) podsMs = performance.now() - t0;
+    if ([...seen.values()].filter(Boolean).length >= replicas) done(performance.now() - t0);
+  });
+  await stream.ready;
+  t0 = performance.now();
+  const created = await api.call('POST', '/apis/apps/v1/namespaces/bench-deploy/deployments', {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'fleet' },
+    spec: { replicas, selector: { matchLabels: { app: 'fleet' } }, template: { metadata: { labels: { app: 'fleet' } }, spec: { containers: [{ name: 'main', image: 'busybox:1.36', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } } },
+  });
+  if (created.status !== 201) throw new Error(`deployment: ${created.status} ${created.body}`);
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`not all ${replicas} pods bound after 120 s (${seen.size} seen)`)), 120_000).unref());
+  try {
+    return { ms: await Promise.race([finished, timeout]), podsMs };
+  } finally {
+    stream.close();
+  }
+}
+
 async function run(context: BenchContext): Promise<BenchResult> {
   const { dir, quick, progress } = context;
   const sequential = quick ? 200 : 1000;
@@ -185,6 +231,9 @@ async function run(context: BenchContext): Promise<BenchResult> {
     const table = await timedList(api, TABLE_ACCEPT, runs, listTotal);
     progress(`watch: ${watchers} watchers, ${watchWrites} creates`);
     const watch = summarize(await watchLatency(api, watchers, watchWrites));
+    progress('controllers: 10 nodes, a 1,000-replica Deployment until every pod is bound');
+    await registerNodes(api, 10);
+    const bound = await deploymentToBound(api, 1000);
     const seqLatency = summarize(seq.latency);
     const concLatency = summarize(conc.latency);
     const rows: ResultRow[] = [
@@ -194,11 +243,12 @@ async function run(context: BenchContext): Promise<BenchResult> {
       { id: 'list_table', metric: `List ${listTotal.toLocaleString('en-US')} pods, Table`, value: median(table), unit: 'ms', target: { op: '<=', value: TARGETS.list10kMs }, notes: `median of ${runs}; min ${Math.min(...table).toFixed(0)} ms` },
       { id: 'watch_p50', metric: `Watch delivery p50, ${watchers} watchers`, value: watch.p50, unit: 'ms', notes: `${watch.n} events; from POST sent to event received` },
       { id: 'watch_p99', metric: `Watch delivery p99, ${watchers} watchers`, value: watch.p99, unit: 'ms', target: { op: '<=', value: TARGETS.watchP99Ms }, notes: `max ${watch.max.toFixed(1)} ms` },
+      { id: 'deployment_1000_bound', metric: '1,000-replica Deployment to 1,000 bound pods', value: bound.ms, unit: 'ms', target: { op: '<=', value: TARGETS.bound1000Ms }, notes: `10 nodes registered by the bench; all 1,000 pods existed after ${bound.podsMs.toFixed(0)} ms` },
     ];
     return {
       rows,
       config: { quick, sequential, concurrent, listTotal, watchers, watchWrites, transport: 'HTTPS with keep-alive to `skerry server` on 127.0.0.1, bearer token' },
-      details: { createSequential: seqLatency, createConcurrent: concLatency, listJsonMs: json, listTableMs: table, watch },
+      details: { deploymentBound: bound, createSequential: seqLatency, createConcurrent: concLatency, listJsonMs: json, listTableMs: table, watch },
     };
   } finally {
     server.child.kill('SIGTERM');

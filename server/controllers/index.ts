@@ -44,7 +44,9 @@ export function startControllers(objects: ObjectStore, catalog: Catalog, now: ()
   const Pod = catalog.byResource('', 'v1', 'pods')!;
   const ReplicaSet = catalog.byResource('apps', 'v1', 'replicasets')!;
   const Deployment = catalog.byResource('apps', 'v1', 'deployments')!;
-  const rsQueue = namespacedQueue('replicaset', replicaSetReconciler(objects, catalog, now), 1000);
+  // Pods come from the informer's cache, as in Kubernetes: a store list per reconcile made a
+  // 1,000-replica rollout quadratic (every pod event listed and parsed every pod again).
+  const rsQueue = namespacedQueue('replicaset', replicaSetReconciler(objects, catalog, now, (namespace) => informers.get(Pod)?.list(namespace) ?? []), 1000);
   const deploymentQueue = namespacedQueue('deployment', deploymentReconciler(objects, catalog, now), 1000);
 
   function routeWorkloads(type: ResourceType, object: KubeObject): void {

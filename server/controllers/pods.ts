@@ -34,6 +34,16 @@ export function controllerOf(object: KubeObject): OwnerReference | undefined {
   return (object.metadata.ownerReferences ?? []).find((o) => o.controller);
 }
 
+/** A selector parsed once, for filtering many objects; a malformed one matches nothing. */
+export function selectorMatcher(selector: unknown): (object: KubeObject) => boolean {
+  try {
+    const matcher = labelSelectorFromObject(selector);
+    return (object) => matcher.matches(object.metadata.labels);
+  } catch {
+    return () => false;
+  }
+}
+
 export function selects(selector: unknown, object: KubeObject): boolean {
   try {
     return labelSelectorFromObject(selector).matches(object.metadata.labels);

@@ -1,6 +1,6 @@
 import { componentLogger } from '../../common/index.ts';
 import { ApiError, type Catalog, type KubeObject, type ObjectStore } from '../api/index.ts';
-import { controllerOf, deletionOrder, isPodActive, isPodAvailable, isPodReady, ownerReferenceTo, selects } from './pods.ts';
+import { controllerOf, deletionOrder, isPodActive, isPodAvailable, isPodReady, ownerReferenceTo, selectorMatcher } from './pods.ts';
 
 const log = componentLogger('replicaset-controller');
 
@@ -20,20 +20,55 @@ interface ReplicaSetSpec {
  * available. Pods are read from the store, not a cache, so a reconcile right after a
  * create never counts too few and creates twice.
  */
-export function replicaSetReconciler(objects: ObjectStore, catalog: Catalog, now: () => Date) {
+/** Pods of a namespace as the controllers' informer holds them (a store list when absent). */
+export type PodLister = (namespace: string) => KubeObject[] | Promise<KubeObject[]>;
+
+/**
+ * Pods this controller created or deleted that its pod cache has not caught up with yet
+ * (client-go's "expectations"): counted as present, or as gone, until the cache agrees, so a
+ * reconcile right after a burst never creates or deletes twice. Entries expire after a minute.
+ */
+interface Expectations {
+  creating: Map<string, number>;
+  deleting: Map<string, number>;
+}
+
+const EXPECTATION_TTL_MS = 60_000;
+
+export function replicaSetReconciler(objects: ObjectStore, catalog: Catalog, now: () => Date, listPods?: PodLister) {
   const ReplicaSet = catalog.byResource('apps', 'v1', 'replicasets')!;
   const Pod = catalog.byResource('', 'v1', 'pods')!;
+  const expectations = new Map<string, Expectations>();
+  const podsIn: PodLister = listPods ?? (async (namespace) => (await objects.list(Pod, namespace)).items);
+
+  function expectationsOf(rs: KubeObject): Expectations {
+    let e = expectations.get(rs.metadata.uid!);
+    if (!e) expectations.set(rs.metadata.uid!, (e = { creating: new Map(), deleting: new Map() }));
+    return e;
+  }
+
+  /** The cache's view, corrected by what this controller did that the cache has not seen yet. */
+  function reconcileExpectations(rs: KubeObject, pods: KubeObject[]): KubeObject[] {
+    const e = expectationsOf(rs);
+    const byName = new Map(pods.map((p) => [p.metadata.name!, p]));
+    const expired = Date.now() - EXPECTATION_TTL_MS;
+    for (const [name, at] of e.creating) if (byName.has(name) || at < expired) e.creating.delete(name);
+    for (const [name, at] of e.deleting) if (!byName.has(name) || byName.get(name)!.metadata.deletionTimestamp || at < expired) e.deleting.delete(name);
+    const pending = [...e.creating.keys()].map((name): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: rs.metadata.namespace, ownerReferences: [ownerReferenceTo(rs)] } }));
+    return [...pods.filter((p) => !e.deleting.has(p.metadata.name!)), ...pending];
+  }
 
   async function ownedPods(rs: KubeObject): Promise<KubeObject[]> {
     const spec = (rs.spec ?? {}) as ReplicaSetSpec;
-    const { items } = await objects.list(Pod, rs.metadata.namespace, { filter: (pod) => selects(spec.selector, pod) || controllerOf(pod)?.uid === rs.metadata.uid });
+    const matches = selectorMatcher(spec.selector);
+    const items = (await podsIn(rs.metadata.namespace!)).filter((pod) => matches(pod) || controllerOf(pod)?.uid === rs.metadata.uid);
     const owned: KubeObject[] = [];
     for (const pod of items) {
       const owner = controllerOf(pod);
       if (owner?.uid === rs.metadata.uid) owned.push(pod);
       else if (!owner && !rs.metadata.deletionTimestamp && isPodActive(pod)) owned.push(await adopt(rs, pod));
     }
-    return owned;
+    return reconcileExpectations(rs, owned);
   }
 
   async function adopt(rs: KubeObject, pod: KubeObject): Promise<KubeObject> {
@@ -63,10 +98,16 @@ export function replicaSetReconciler(objects: ObjectStore, catalog: Catalog, now
     const diff = wanted - active.length;
     if (diff > 0) {
       const count = Math.min(diff, BURST);
-      await Promise.all(Array.from({ length: count }, () => objects.create(Pod, rs.metadata.namespace, podFor(rs))));
+      const e = expectationsOf(rs);
+      await Promise.all(Array.from({ length: count }, async () => {
+        const pod = await objects.create(Pod, rs.metadata.namespace, podFor(rs));
+        e.creating.set(pod.metadata.name!, Date.now());
+      }));
       log.debug({ replicaSet: rs.metadata.name, created: count }, 'created pods');
     } else if (diff < 0) {
-      const victims = [...active].sort(deletionOrder).slice(0, Math.min(-diff, BURST));
+      const victims = [...active].filter((p) => p.metadata.uid).sort(deletionOrder).slice(0, Math.min(-diff, BURST));
+      const e = expectationsOf(rs);
+      for (const pod of victims) e.deleting.set(pod.metadata.name!, Date.now());
       await Promise.all(victims.map((pod) => objects.delete(Pod, pod.metadata.namespace, pod.metadata.name!).catch((error: unknown) => {
         if (!(error instanceof ApiError && error.code === 404)) throw error;
       })));
@@ -101,7 +142,8 @@ export function replicaSetReconciler(objects: ObjectStore, catalog: Catalog, now
     const active = pods.filter(isPodActive);
     if (!rs.metadata.deletionTimestamp) await scale(rs, active);
     const after = active.length === (((rs.spec ?? {}) as ReplicaSetSpec).replicas ?? 1) ? pods : await ownedPods(rs);
-    await writeStatus(rs, after);
+    // Status counts only pods the cache has seen: a pod still being created is not yet a replica.
+    await writeStatus(rs, after.filter((p) => p.metadata.uid));
     const wanted = ((rs.spec ?? {}) as ReplicaSetSpec).replicas ?? 1;
     return after.filter(isPodActive).length === wanted ? 'done' : 'again';
   };
