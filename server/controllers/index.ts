@@ -4,7 +4,12 @@ import { componentLogger } from '../../common/index.ts';
 import type { Catalog, KubeObject, ObjectStore, ResourceType } from '../api/index.ts';
 import { garbageCollector, type ObjectRef } from './garbage-collector.ts';
 import { createInformer, type Informer, type InformerEvent } from './informer.ts';
+import { daemonSetReconciler } from './daemonset.ts';
 import { deploymentReconciler } from './deployment.ts';
+import { endpointsReconciler, servicesForPod } from './endpoints.ts';
+import { jobReconciler } from './job.ts';
+import { nodeLifecycleReconciler } from './node-lifecycle.ts';
+import { statefulSetReconciler } from './statefulset.ts';
 import { namespaceReconciler } from './namespace.ts';
 import { controllerOf } from './pods.ts';
 import { replicaSetReconciler } from './replicaset.ts';
@@ -49,16 +54,48 @@ export function startControllers(objects: ObjectStore, catalog: Catalog, now: ()
   const rsQueue = namespacedQueue('replicaset', replicaSetReconciler(objects, catalog, now, (namespace) => informers.get(Pod)?.list(namespace) ?? []), 1000);
   const deploymentQueue = namespacedQueue('deployment', deploymentReconciler(objects, catalog, now), 1000);
 
-  function routeWorkloads(type: ResourceType, object: KubeObject): void {
-    const key = `${object.metadata.namespace}/${object.metadata.name}`;
+  const Job = catalog.byResource('batch', 'v1', 'jobs')!;
+  const DaemonSet = catalog.byResource('apps', 'v1', 'daemonsets')!;
+  const StatefulSet = catalog.byResource('apps', 'v1', 'statefulsets')!;
+  const Service = catalog.byResource('', 'v1', 'services')!;
+  const Endpoints = catalog.byResource('', 'v1', 'endpoints')!;
+  const Node = catalog.byResource('', 'v1', 'nodes')!;
+  const Lease = catalog.byResource('coordination.k8s.io', 'v1', 'leases')!;
+  const jobQueue = namespacedQueue('job', jobReconciler(objects, catalog, now), 1000);
+  const dsQueue = namespacedQueue('daemonset', daemonSetReconciler(objects, catalog, now), 1000);
+  const stsQueue = namespacedQueue('statefulset', statefulSetReconciler(objects, catalog, now), 1000);
+  const epQueue = namespacedQueue('endpoints', endpointsReconciler(objects, catalog, now), 1000);
+  const nodeLifecycle = nodeLifecycleReconciler(objects, catalog, now);
+  const nodeQueue = createWorkQueue('node-lifecycle', async (name) => {
+    if ((await nodeLifecycle(name)) === 'again') nodeQueue.addAfter(name, 5000);
+  });
+  const podOwnerQueues: Record<string, ReturnType<typeof namespacedQueue>> = { ReplicaSet: rsQueue, Job: jobQueue, DaemonSet: dsQueue, StatefulSet: stsQueue };
+
+  function routeWorkloads(type: ResourceType, object: KubeObject, old: KubeObject | undefined): void {
+    const namespace = object.metadata.namespace;
+    const key = `${namespace}/${object.metadata.name}`;
     const owner = controllerOf(object);
-    const ownerKey = owner && `${object.metadata.namespace}/${owner.name}`;
+    const ownerKey = owner && `${namespace}/${owner.name}`;
     if (type === Deployment) deploymentQueue.add(key);
     if (type === ReplicaSet) {
       rsQueue.add(key);
       if (owner?.kind === 'Deployment') deploymentQueue.add(ownerKey!);
     }
-    if (type === Pod && owner?.kind === 'ReplicaSet') rsQueue.add(ownerKey!);
+    if (type === Job) jobQueue.add(key);
+    if (type === DaemonSet) dsQueue.add(key);
+    if (type === StatefulSet) stsQueue.add(key);
+    if (type === Service || type === Endpoints) epQueue.add(key);
+    if (type === Pod) {
+      if (owner && podOwnerQueues[owner.kind]) podOwnerQueues[owner.kind]!.add(ownerKey!);
+      const jobName = object.metadata.labels?.['batch.kubernetes.io/job-name'];
+      if (!owner && jobName && (object.metadata.finalizers ?? []).includes('batch.kubernetes.io/job-tracking')) jobQueue.add(`${namespace}/${jobName}`);
+      for (const service of servicesForPod(informers.get(Service)?.list(namespace) ?? [], object, old)) epQueue.add(service);
+    }
+    if (type === Node) {
+      nodeQueue.add(object.metadata.name!);
+      for (const ds of informers.get(DaemonSet)?.list() ?? []) dsQueue.add(`${ds.metadata.namespace}/${ds.metadata.name}`);
+    }
+    if (type === Lease && namespace === 'kube-node-lease') nodeQueue.add(object.metadata.name!);
   }
 
   function enqueueGc(ref: ObjectRef): void {
@@ -83,7 +120,7 @@ export function startControllers(objects: ObjectStore, catalog: Catalog, now: ()
     }
     if (event === 'deleted') refs.delete(refKey(ref));
     if (type === namespaceType && object.metadata.deletionTimestamp && event !== 'deleted') nsQueue.add(object.metadata.name!);
-    routeWorkloads(type, object);
+    routeWorkloads(type, object, old);
   }
 
   for (const type of catalog.types) informers.set(type, createInformer(objects, type, (event, object, old) => onEvent(type, event, object, old)));
@@ -92,7 +129,7 @@ export function startControllers(objects: ObjectStore, catalog: Catalog, now: ()
     synced,
     async stop() {
       for (const informer of informers.values()) informer.stop();
-      await Promise.all([gcQueue.stop(), nsQueue.stop(), rsQueue.stop(), deploymentQueue.stop()]);
+      await Promise.all([gcQueue, nsQueue, rsQueue, deploymentQueue, jobQueue, dsQueue, stsQueue, epQueue, nodeQueue].map((q) => q.stop()));
     },
   };
 }

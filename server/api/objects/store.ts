@@ -396,7 +396,16 @@ function deletionOf(type: ResourceType, current: KubeObject, opts: DeleteOptions
   if (finalizers.length === 0 && !namespaceFinalizers && grace === 0) return 'now';
   if (current.metadata.deletionTimestamp) {
     const same = finalizers.length === (current.metadata.finalizers ?? []).length;
-    return same ? current : { ...current, metadata: { ...current.metadata, finalizers } };
+    // A second delete may shorten a pod's grace period (kubectl delete --grace-period=0 --force), never lengthen it.
+    const shorter = type.kind === 'Pod' && opts.gracePeriodSeconds !== undefined && grace < (current.metadata.deletionGracePeriodSeconds ?? 0);
+    if (same && !shorter) return current;
+    const metadata: ObjectMeta = { ...current.metadata, finalizers };
+    if (finalizers.length === 0) delete metadata.finalizers;
+    if (shorter) {
+      metadata.deletionGracePeriodSeconds = grace;
+      metadata.deletionTimestamp = timestamp(new Date(at.getTime() + grace * 1000));
+    }
+    return { ...current, metadata };
   }
   const metadata: ObjectMeta = { ...current.metadata, finalizers, deletionTimestamp: timestamp(new Date(at.getTime() + grace * 1000)), deletionGracePeriodSeconds: grace };
   if (finalizers.length === 0) delete metadata.finalizers;
