@@ -21,6 +21,7 @@ export const errorCatalogue = {
   STORE_IO: 'Database input/output failed',
   USAGE: 'Command line is not valid',
   CONFIG_INVALID: 'Configuration is not valid',
+  API_ERROR: 'The API refused the request',
   DATA_DIR_UNUSABLE: 'Data directory cannot be used',
   LISTEN_FAILED: 'Cannot listen on the address',
   ADDON_MISSING: 'Native addon cannot be loaded',

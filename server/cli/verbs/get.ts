@@ -1,0 +1,77 @@
+import { stringify } from 'yaml';
+import { SkerryError } from '../../../common/index.ts';
+import { connectionFrom, request, serverError } from '../client/connection.ts';
+import { collectionPath, discover, resolve, type ApiResource } from '../client/resources.ts';
+import { printTable, type Table } from '../client/table.ts';
+import { parseFlags, type Verb } from '../verb.ts';
+
+const usage = `Usage: skerry get KIND [NAME] [flags]
+
+Lists or shows objects, as kubectl get does: the server's columns, or the objects as JSON or YAML.
+
+Flags:
+  -n, --namespace NS     the namespace (default: the kubeconfig's, else default)
+  -A, --all-namespaces   every namespace
+  -o, --output FORMAT    wide, json, yaml or name
+  -l, --selector SEL     label selector
+  --kubeconfig FILE      kubeconfig (default $KUBECONFIG, ~/.kube/config, else the local server's data dir)
+  --data-dir DIR         the local server's data dir, instead of a kubeconfig
+`;
+
+const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
+const FORMATS = ['', 'wide', 'json', 'yaml', 'name'];
+
+function nameOf(resource: ApiResource, object: { metadata: { name: string } }): string {
+  const group = resource.groupVersion.includes('/') ? `.${resource.groupVersion.split('/')[0]}` : '';
+  return `${resource.kind.toLowerCase()}${group}/${object.metadata.name}`;
+}
+
+async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(
+    args,
+    {
+      namespace: { type: 'string', short: 'n' },
+      'all-namespaces': { type: 'boolean', short: 'A' },
+      output: { type: 'string', short: 'o' },
+      selector: { type: 'string', short: 'l' },
+      kubeconfig: { type: 'string' },
+      'data-dir': { type: 'string' },
+    },
+    true,
+  );
+  if (values.help) return process.stdout.write(usage), 0;
+  const [kind, name, ...extra] = positionals;
+  if (!kind) throw new SkerryError('USAGE', 'get needs a KIND, e.g. skerry get pods');
+  if (extra.length > 0) throw new SkerryError('USAGE', `get takes one NAME; got ${[name, ...extra].join(' ')}`);
+  const output = values.output ?? '';
+  if (!FORMATS.includes(output)) throw new SkerryError('USAGE', `--output ${JSON.stringify(output)} must be one of wide, json, yaml, name`, { field: '--output' });
+  const connection = connectionFrom(values.kubeconfig, values['data-dir']);
+  const resource = resolve(await discover(connection), kind);
+  const all = values['all-namespaces'] === true && !name;
+  const namespace = all ? undefined : values.namespace ?? connection.namespace;
+  const query = values.selector ? `?labelSelector=${encodeURIComponent(values.selector)}` : '';
+  const path = `${collectionPath(resource, namespace)}${name ? `/${encodeURIComponent(name)}` : ''}${query}`;
+  const table = output === '' || output === 'wide';
+  const answer = await request(connection, 'GET', path, { accept: table ? TABLE_ACCEPT : 'application/json' });
+  if (answer.status !== 200) throw serverError(answer);
+  const body = JSON.parse(answer.body) as Record<string, unknown>;
+  if (table) {
+    const t = body as unknown as Table;
+    if (t.rows.length === 0) {
+      process.stderr.write(resource.namespaced && namespace ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n');
+      return 0;
+    }
+    process.stdout.write(printTable(t, { wide: output === 'wide', withNamespace: all && resource.namespaced }));
+    return 0;
+  }
+  const items = (name ? [body] : (body.items as Array<Record<string, unknown>>)) as Array<{ metadata: { name: string } }>;
+  if (output === 'name') {
+    process.stdout.write(items.map((o) => `${nameOf(resource, o)}\n`).join(''));
+    return 0;
+  }
+  const shown = name ? body : { apiVersion: 'v1', items: items.map((o) => ({ apiVersion: resource.groupVersion, kind: resource.kind, ...o })), kind: 'List', metadata: { resourceVersion: '' } };
+  process.stdout.write(output === 'json' ? `${JSON.stringify(shown, null, 4)}\n` : stringify(shown));
+  return 0;
+}
+
+export const getVerb: Verb = { name: 'get', summary: 'list or show objects, like kubectl get', usage, run };
