@@ -50,3 +50,4 @@ export async function createApi(options: ApiOptions): Promise<Api> {
   return { catalog, objects, handle };
 }
 export { labelSelectorFromObject, selectorToString, type Matcher } from './selectors/index.ts';
+export { applyPatch, fieldPatch, PatchError } from './patch/index.ts';

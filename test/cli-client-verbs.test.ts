@@ -1,4 +1,4 @@
-// `skerry get` prints what kubectl get prints for the same objects (the server's Table columns,
+// `skerry get` and `skerry apply` behave as kubectl's do on the same objects (the server's Table columns,
 // -o wide, -A, -o name/json), reading the same kubeconfig.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,7 +13,7 @@ const kubectl = { label: 'kubectl', binary: KUBECTL_DISPATCHER };
 const hasKubectl = fs.existsSync(KUBECTL_DISPATCHER);
 
 test.before(async () => {
-  dir = tempDir('cli-get');
+  dir = tempDir('cli-client-verbs');
   server = await startServer(path.join(dir, 'server'));
   const printed = await runSkerry(['kubeconfig', '--data-dir', path.join(dir, 'server'), '--server', `https://127.0.0.1:${server.port}`]);
   kubeconfig = path.join(dir, 'kubeconfig');
@@ -49,4 +49,30 @@ const withoutAge = (text: string) => text.replace(/\b\d+[smhd]\b/g, 'AGE');
   const unknown = await runSkerry(['get', 'widgets', '--kubeconfig', kubeconfig]);
   t.is(unknown.code, 2);
   t.regex(unknown.stderr, /the server doesn't have a resource type "widgets"/);
+});
+
+test.serial('skerry apply creates, leaves unchanged, configures (removing what the manifest dropped) and reads files, dirs and stdin', async (t) => {
+  const manifest = (image: string, env: boolean) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: default}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n    spec:\n      containers:\n      - name: api\n        image: ${image}\n${env ? '        env: [{name: A, value: "1"}, {name: B, value: "2"}]\n' : '        env: [{name: A, value: "1"}]\n'}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: api-config}\ndata: {k: v}\n`;
+  const file = path.join(dir, 'api.yaml');
+  fs.writeFileSync(file, manifest('busybox:1.36', true));
+  const first = await runSkerry(['apply', '-f', file, '--kubeconfig', kubeconfig]);
+  t.is(first.stdout, 'deployment.apps/api created\nconfigmap/api-config created\n', first.stderr);
+  const again = await runSkerry(['apply', '-f', dir, '--kubeconfig', kubeconfig]);
+  t.is(again.stdout, 'deployment.apps/api unchanged\nconfigmap/api-config unchanged\n', again.stderr);
+  fs.writeFileSync(file, manifest('busybox:1.37', false));
+  const changed = await runSkerry(['apply', '-f', file, '--kubeconfig', kubeconfig]);
+  t.is(changed.stdout, 'deployment.apps/api configured\nconfigmap/api-config unchanged\n', changed.stderr);
+  const live = JSON.parse((await runSkerry(['get', 'deploy', 'api', '-o', 'json', '--kubeconfig', kubeconfig])).stdout) as { spec: { template: { spec: { containers: Array<{ image: string; env: Array<{ name: string }> }> } } } };
+  t.is(live.spec.template.spec.containers[0]!.image, 'busybox:1.37');
+  t.deepEqual(live.spec.template.spec.containers[0]!.env.map((e) => e.name), ['A'], 'B was dropped from the manifest, so it is removed');
+  if (hasKubectl) {
+    const theirs = await runKubectl(kubectl, kubeconfig, ['apply', '-f', file]);
+    t.is(theirs.stdout, 'deployment.apps/api unchanged\nconfigmap/api-config unchanged\n', 'kubectl agrees nothing is left to change');
+  }
+  const bad = await runSkerry(['apply', '-f', '-', '--kubeconfig', kubeconfig]);
+  t.is(bad.code, 0, 'an empty stdin applies nothing');
+  fs.writeFileSync(path.join(dir, 'bad.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata: {name: broken}\nspec: {containers: [{name: c}]}\n');
+  const invalid = await runSkerry(['apply', '-f', path.join(dir, 'bad.yaml'), '--kubeconfig', kubeconfig]);
+  t.is(invalid.code, 1);
+  t.regex(invalid.stderr, /Error from server \(Invalid\): Pod "broken" is invalid: spec\.containers\[0\]\.image: Required value/);
 });
