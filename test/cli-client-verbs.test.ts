@@ -76,3 +76,20 @@ test.serial('skerry apply creates, leaves unchanged, configures (removing what t
   t.is(invalid.code, 1);
   t.regex(invalid.stderr, /Error from server \(Invalid\): Pod "broken" is invalid: spec\.containers\[0\]\.image: Required value/);
 });
+
+test.serial('skerry scale and skerry delete speak as kubectl does', async (t) => {
+  const scaled = await runSkerry(['scale', 'deployment/web', '--replicas=3', '--kubeconfig', kubeconfig]);
+  t.is(scaled.stdout, 'deployment.apps/web scaled\n', scaled.stderr);
+  const replicas = JSON.parse((await runSkerry(['get', 'deploy', 'web', '-o', 'json', '--kubeconfig', kubeconfig])).stdout) as { spec: { replicas: number } };
+  t.is(replicas.spec.replicas, 3);
+  const badScale = await runSkerry(['scale', 'deploy', 'web', '--replicas=-1', '--kubeconfig', kubeconfig]);
+  t.is(badScale.code, 2);
+  const deleted = await runSkerry(['delete', 'deploy', 'web', 'nope', '--kubeconfig', kubeconfig]);
+  t.is(deleted.code, 1);
+  t.is(deleted.stdout, 'deployment.apps "web" deleted\n', deleted.stderr);
+  t.regex(deleted.stderr, /Error from server \(NotFound\): deployments\.apps "nope" not found/);
+  const byFile = await runSkerry(['delete', '-f', path.join(dir, 'api.yaml'), '--kubeconfig', kubeconfig]);
+  t.is(byFile.stdout, 'deployment.apps "api" deleted\nconfigmap "api-config" deleted\n', byFile.stderr);
+  const gone = await runSkerry(['get', 'deploy', '--kubeconfig', kubeconfig]);
+  t.is(gone.stderr, 'No resources found in default namespace.\n');
+});

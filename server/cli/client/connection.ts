@@ -65,7 +65,8 @@ export function request(connection: Connection, method: string, urlPath: string,
         headers: {
           Authorization: `Bearer ${connection.token}`,
           Accept: options.accept ?? 'application/json',
-          ...(options.body !== undefined ? { 'Content-Type': options.contentType ?? 'application/json' } : {}),
+          // Node sends a DELETE body neither chunked nor sized unless told its length.
+          ...(options.body !== undefined ? { 'Content-Type': options.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(options.body) } : {}),
         },
       },
       (res) => {
