@@ -4,6 +4,7 @@ import { checkConfigVerb } from './verbs/check-config.ts';
 import { applyVerb } from './verbs/apply.ts';
 import { deleteVerb } from './verbs/delete.ts';
 import { getVerb } from './verbs/get.ts';
+import { rolloutVerb } from './verbs/rollout.ts';
 import { scaleVerb } from './verbs/scale.ts';
 import { imagesVerb } from './verbs/images.ts';
 import { kubeconfigVerb } from './verbs/kubeconfig.ts';
@@ -12,7 +13,7 @@ import { serverVerb } from './verbs/server.ts';
 import { versionVerb } from './verbs/version.ts';
 
 /** The verbs of the skerry executable; each lives in its own file under verbs/. */
-const verbs: Verb[] = [serverVerb, kubeconfigVerb, applyVerb, getVerb, deleteVerb, scaleVerb, imagesVerb, runtimeVerb, checkConfigVerb, versionVerb];
+const verbs: Verb[] = [serverVerb, kubeconfigVerb, applyVerb, getVerb, deleteVerb, scaleVerb, rolloutVerb, imagesVerb, runtimeVerb, checkConfigVerb, versionVerb];
 
 function overview(): string {
   const width = Math.max(...verbs.map((v) => v.name.length));
