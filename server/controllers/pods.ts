@@ -44,14 +44,6 @@ export function selectorMatcher(selector: unknown): (object: KubeObject) => bool
   }
 }
 
-export function selects(selector: unknown, object: KubeObject): boolean {
-  try {
-    return labelSelectorFromObject(selector).matches(object.metadata.labels);
-  } catch {
-    return false;
-  }
-}
-
 export function ownerReferenceTo(owner: KubeObject): OwnerReference {
   return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name!, uid: owner.metadata.uid!, controller: true, blockOwnerDeletion: true };
 }

@@ -1,6 +1,6 @@
 // Small pieces the workload controllers (Job, DaemonSet, StatefulSet) share.
 import { ApiError, type KubeObject, type ObjectStore, type ResourceType, type DeleteOptions } from '../api/index.ts';
-import { controllerOf, ownerReferenceTo, selects } from './pods.ts';
+import { controllerOf, ownerReferenceTo, selectorMatcher } from './pods.ts';
 
 export function isNotFound(error: unknown): boolean {
   return error instanceof ApiError && error.code === 404;
@@ -40,7 +40,8 @@ export function byAge(a: KubeObject, b: KubeObject): number {
  */
 export async function claimPods(objects: ObjectStore, Pod: ResourceType, owner: KubeObject, selector: unknown, extra: (pod: KubeObject) => boolean = () => true): Promise<KubeObject[]> {
   const uid = owner.metadata.uid;
-  const { items } = await objects.list(Pod, owner.metadata.namespace, { filter: (pod) => controllerOf(pod)?.uid === uid || (!controllerOf(pod) && selects(selector, pod)) });
+  const matches = selectorMatcher(selector);
+  const { items } = await objects.list(Pod, owner.metadata.namespace, { filter: (pod) => controllerOf(pod)?.uid === uid || (!controllerOf(pod) && matches(pod)) });
   const owned: KubeObject[] = [];
   for (const pod of items) {
     if (controllerOf(pod)?.uid === uid) owned.push(pod);

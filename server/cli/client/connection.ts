@@ -93,3 +93,9 @@ export function serverError(answer: Answer): SkerryError {
   }
   return new SkerryError('API_ERROR', `Error from server (${reason}): ${message}`, { status: answer.status });
 }
+
+/** The line kubectl prints for a failed object, without skerry's own error prefix. */
+export function kubectlLine(error: unknown): string {
+  const message = (error as Error).message;
+  return error instanceof SkerryError && error.code === 'API_ERROR' ? message.slice(message.indexOf(': ') + 2) : message;
+}

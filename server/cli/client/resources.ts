@@ -39,3 +39,9 @@ export function collectionPath(resource: ApiResource, namespace: string | undefi
   const base = resource.groupVersion.includes('/') ? `/apis/${resource.groupVersion}` : `/api/${resource.groupVersion}`;
   return resource.namespaced && namespace ? `${base}/namespaces/${encodeURIComponent(namespace)}/${resource.name}` : `${base}/${resource.name}`;
 }
+
+/** "deployment.apps" or "pod": how kubectl names a kind in its messages ("deployment.apps/web created"). */
+export function kindName(resource: ApiResource): string {
+  const group = resource.groupVersion.includes('/') ? `.${resource.groupVersion.split('/')[0]}` : '';
+  return `${resource.kind.toLowerCase()}${group}`;
+}

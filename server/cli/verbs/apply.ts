@@ -1,9 +1,9 @@
 import { SkerryError } from '../../../common/index.ts';
 import { applyPatch } from '../../api/index.ts';
 import { threeWayPatch } from '../client/apply-patch.ts';
-import { connectionFrom, request, serverError, type Connection } from '../client/connection.ts';
+import { connectionFrom, kubectlLine, request, serverError, type Connection } from '../client/connection.ts';
 import { readManifests, type Manifest } from '../client/manifests.ts';
-import { collectionPath, discover, type ApiResource } from '../client/resources.ts';
+import { collectionPath, discover, kindName, type ApiResource } from '../client/resources.ts';
 import { parseFlags, type Verb } from '../verb.ts';
 
 const usage = `Usage: skerry apply -f FILE|DIR|- [flags]
@@ -44,11 +44,6 @@ function withLastApplied(object: Json, applied: string): Json {
   return { ...object, metadata: { ...metadata, annotations: { ...(metadata.annotations ?? {}), [LAST_APPLIED]: applied } } };
 }
 
-function printedName(resource: ApiResource, name: string): string {
-  const group = resource.groupVersion.includes('/') ? `.${resource.groupVersion.split('/')[0]}` : '';
-  return `${resource.kind.toLowerCase()}${group}/${name}`;
-}
-
 async function applyOne(connection: Connection, resource: ApiResource, manifest: Manifest, defaultNamespace: string): Promise<string> {
   const object = structuredClone(manifest.object) as Json & { metadata: { name?: string; namespace?: string; annotations?: Record<string, string> } };
   object.metadata ??= {};
@@ -66,7 +61,7 @@ async function applyOne(connection: Connection, resource: ApiResource, manifest:
   if (live.status === 404) {
     const created = await request(connection, 'POST', `${collectionPath(resource, namespace)}?fieldManager=kubectl-client-side-apply`, { body: JSON.stringify(withLastApplied(object, applied)) });
     if (created.status !== 201) throw serverError(created);
-    return `${printedName(resource, name)} created`;
+    return `${kindName(resource)}/${name} created`;
   }
   if (live.status !== 200) throw serverError(live);
   const current = JSON.parse(live.body) as Json & { metadata: { annotations?: Record<string, string> } };
@@ -74,10 +69,10 @@ async function applyOne(connection: Connection, resource: ApiResource, manifest:
   const last = lastText ? (JSON.parse(lastText) as Json) : undefined;
   const patch = threeWayPatch(resource.kind, last as never, withLastApplied(object, applied) as never);
   const expected = applyPatch('strategic', current as never, patch, resource.kind);
-  if (JSON.stringify(expected) === JSON.stringify(current)) return `${printedName(resource, name)} unchanged`;
+  if (JSON.stringify(expected) === JSON.stringify(current)) return `${kindName(resource)}/${name} unchanged`;
   const answer = await request(connection, 'PATCH', `${url}?fieldManager=kubectl-client-side-apply`, { body: JSON.stringify(patch), contentType: 'application/strategic-merge-patch+json' });
   if (answer.status !== 200) throw serverError(answer);
-  return `${printedName(resource, name)} configured`;
+  return `${kindName(resource)}/${name} configured`;
 }
 
 async function run(args: string[]): Promise<number> {
@@ -99,8 +94,7 @@ async function run(args: string[]): Promise<number> {
     } catch (error) {
       failed++;
       // kubectl goes on with the other objects and prints each failure on its own line.
-      const message = (error as Error).message;
-      process.stderr.write(`${error instanceof SkerryError && error.code === 'API_ERROR' ? message.slice(message.indexOf(': ') + 2) : message}\n`);
+      process.stderr.write(`${kubectlLine(error)}\n`);
     }
   }
   return failed > 0 ? 1 : 0;

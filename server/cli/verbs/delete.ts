@@ -1,7 +1,7 @@
 import { SkerryError } from '../../../common/index.ts';
-import { connectionFrom, request, serverError } from '../client/connection.ts';
+import { connectionFrom, kubectlLine, request, serverError } from '../client/connection.ts';
 import { readManifests } from '../client/manifests.ts';
-import { collectionPath, discover, resolve, type ApiResource } from '../client/resources.ts';
+import { collectionPath, discover, kindName, resolve, type ApiResource } from '../client/resources.ts';
 import { parseFlags, type Verb } from '../verb.ts';
 
 const usage = `Usage: skerry delete KIND NAME... [flags]
@@ -62,12 +62,10 @@ async function run(args: string[]): Promise<number> {
     const url = `${collectionPath(target.resource, target.resource.namespaced ? target.namespace : undefined)}/${encodeURIComponent(target.name)}`;
     const answer = await request(connection, 'DELETE', url, { body });
     if (answer.status === 200 || answer.status === 202) {
-      const group = target.resource.groupVersion.includes('/') ? `.${target.resource.groupVersion.split('/')[0]}` : '';
-      process.stdout.write(`${target.resource.kind.toLowerCase()}${group} "${target.name}" deleted\n`);
+      process.stdout.write(`${kindName(target.resource)} "${target.name}" deleted\n`);
     } else {
       failed++;
-      const error = serverError(answer).message;
-      process.stderr.write(`${error.slice(error.indexOf(': ') + 2)}\n`);
+      process.stderr.write(`${kubectlLine(serverError(answer))}\n`);
     }
   }
   return failed > 0 ? 1 : 0;

@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { SkerryError } from '../../../common/index.ts';
 import { connectionFrom, request, serverError } from '../client/connection.ts';
-import { collectionPath, discover, resolve, type ApiResource } from '../client/resources.ts';
+import { collectionPath, discover, kindName, resolve } from '../client/resources.ts';
 import { printTable, type Table } from '../client/table.ts';
 import { parseFlags, type Verb } from '../verb.ts';
 
@@ -20,11 +20,6 @@ Flags:
 
 const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
 const FORMATS = ['', 'wide', 'json', 'yaml', 'name'];
-
-function nameOf(resource: ApiResource, object: { metadata: { name: string } }): string {
-  const group = resource.groupVersion.includes('/') ? `.${resource.groupVersion.split('/')[0]}` : '';
-  return `${resource.kind.toLowerCase()}${group}/${object.metadata.name}`;
-}
 
 async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(
@@ -66,7 +61,7 @@ async function run(args: string[]): Promise<number> {
   }
   const items = (name ? [body] : (body.items as Array<Record<string, unknown>>)) as Array<{ metadata: { name: string } }>;
   if (output === 'name') {
-    process.stdout.write(items.map((o) => `${nameOf(resource, o)}\n`).join(''));
+    process.stdout.write(items.map((o) => `${kindName(resource)}/${o.metadata.name}\n`).join(''));
     return 0;
   }
   const shown = name ? body : { apiVersion: 'v1', items: items.map((o) => ({ apiVersion: resource.groupVersion, kind: resource.kind, ...o })), kind: 'List', metadata: { resourceVersion: '' } };

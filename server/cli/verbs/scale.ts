@@ -1,6 +1,6 @@
 import { SkerryError } from '../../../common/index.ts';
 import { connectionFrom, request, serverError } from '../client/connection.ts';
-import { collectionPath, discover, resolve } from '../client/resources.ts';
+import { collectionPath, discover, kindName, resolve } from '../client/resources.ts';
 import { parseFlags, type Verb } from '../verb.ts';
 
 const usage = `Usage: skerry scale KIND NAME --replicas=N [flags]
@@ -32,8 +32,7 @@ async function run(args: string[]): Promise<number> {
   const url = `${collectionPath(resource, values.namespace ?? connection.namespace)}/${encodeURIComponent(name)}/scale`;
   const answer = await request(connection, 'PATCH', url, { body: JSON.stringify({ spec: { replicas } }), contentType: 'application/merge-patch+json' });
   if (answer.status !== 200) throw serverError(answer);
-  const group = resource.groupVersion.includes('/') ? `.${resource.groupVersion.split('/')[0]}` : '';
-  process.stdout.write(`${resource.kind.toLowerCase()}${group}/${name} scaled\n`);
+  process.stdout.write(`${kindName(resource)}/${name} scaled\n`);
   return 0;
 }
 
