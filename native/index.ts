@@ -1,7 +1,7 @@
 import { addon } from './load.ts';
 import type { ChildOutcome, ChildStep, ResourceLimit } from './types.ts';
 
-export type { ChildOutcome, ChildStep, KernelConstant, ResourceLimit, ShimProcess, SystemCallError } from './types.ts';
+export type { ChildOutcome, ChildStep, KernelConstant, ResourceLimit, ShimProcess, StdioFds, SystemCallError } from './types.ts';
 
 /** Flags for `unshare` and `mount` steps, as the kernel headers define them. */
 export function kernelConstants() {

@@ -30,6 +30,13 @@ export interface SystemCallError extends Error {
   syscall: string;
 }
 
+/** Fds for a shim's (and so an exec'd process's) 0, 1 and 2; /dev/null for any left out. */
+export interface StdioFds {
+  stdin?: number;
+  stdout?: number;
+  stderr?: number;
+}
+
 /** What spawnShim returns: the shim's pid and our end of its sync socket. */
 export interface ShimProcess {
   pid: number;
@@ -39,7 +46,9 @@ export interface ShimProcess {
 export interface Addon {
   runChildSteps(steps: ChildStep[]): ChildOutcome;
   /** Starts skerry-shim from a sealed memfd copy of shimPath with the plan on fd 3. */
-  spawnShim(request: { shimPath: string; plan: Buffer; stdio: 'inherit' | 'null' }): ShimProcess;
+  spawnShim(request: { shimPath: string; plan: Buffer; stdio: 'inherit' | 'null' | StdioFds }): ShimProcess;
+  /** A blocking AF_UNIX stream pair, both ends close-on-exec: one end for a process's stdio, one for us. */
+  socketPair(): [number, number];
   /** waitpid(pid, WNOHANG): null while it runs. */
   reap(pid: number): { exitCode: number | null; signal: number | null } | null;
   /** An Error "<what>: <ERRNO> (<text>)" with errno, code and syscall, not thrown. */

@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 # example and test images; python3, make, g++: node-gyp builds the native addon; crun and
 # runc: the runtimes skerry's own is compared with (parity tests, bench); procps: ps;
 # docker-registry: a real registry for pull tests and the bench; skopeo: a real client
-# that pushes to registries (and to skerry's) and the pull bench's peer.
-APT_PACKAGES=(nftables iproute2 busybox-static python3 make g++ crun runc procps docker-registry skopeo)
+# that pushes to registries (and to skerry's) and the pull bench's peer; mosquitto and
+# mosquitto-clients: the external broker the sync tests run against (and mosquitto_passwd).
+APT_PACKAGES=(nftables iproute2 busybox-static python3 make g++ crun runc procps docker-registry skopeo mosquitto mosquitto-clients)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

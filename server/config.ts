@@ -9,10 +9,14 @@ export interface ServerConfig {
   dataDir: string;
   listen: HostPort;
   mqttListen: HostPort;
+  /** The gRPC tunnel nodes dial for log and exec streams. */
+  tunnelListen: HostPort;
   /** An external MQTT broker's URL; absent means the embedded broker. */
   broker?: string;
   datastore: { kind: 'sqlite'; file: string };
   disableAgent: boolean;
+  /** A node whose heartbeat lapses this long is Unknown (default 40 s, as Kubernetes). */
+  nodeMonitorGracePeriodMs?: number;
   /** Extra names and addresses for the serving certificate. */
   tlsSans: string[];
 }

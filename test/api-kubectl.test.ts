@@ -107,6 +107,16 @@ for (const kubectl of present) {
     t.regex(po.stdout, /^solo\s+0\/1\s+Pending\s+0\s+\d+s$/m);
     const wide = await k(kc, ['get', 'pods', '-n', ns, '-o', 'wide']);
     t.regex(wide.stdout, /IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES/);
+    // kubectl describe finds the pod's Events through the involvedObject field selectors; no node runs it yet.
+    let described = await k(kc, ['describe', 'pod', 'solo', '-n', ns]);
+    for (const deadline = Date.now() + 10_000; !/FailedScheduling/.test(described.stdout) && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      described = await k(kc, ['describe', 'pod', 'solo', '-n', ns]);
+    }
+    t.is(described.code, 0, described.stderr);
+    t.regex(described.stdout, /^Name:\s+solo$/m);
+    t.regex(described.stdout, /^Events:\n\s+Type\s+Reason\s+Age\s+From\s+Message$/m);
+    t.regex(described.stdout, /^\s+Warning\s+FailedScheduling\s+\S+.*\s+default-scheduler\s+\S/m);
     const all = await k(kc, ['get', 'po', '-A']);
     t.regex(all.stdout, /^NAMESPACE\s+NAME\s+READY/m);
     t.regex(all.stdout, new RegExp(`^${ns}\\s+solo\\s+`, 'm'));

@@ -94,7 +94,7 @@ test('a port already in use exits 1 saying so', async (t) => {
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
   t.teardown(() => blocker.close());
   const { port } = blocker.address() as net.AddressInfo;
-  const result = await runSkerry(['server', '--data-dir', dir, '--listen', `127.0.0.1:${port}`]);
+  const result = await runSkerry(['server', '--data-dir', dir, '--listen', `127.0.0.1:${port}`, '--mqtt-listen', '127.0.0.1:0', '--tunnel-listen', '127.0.0.1:0']);
   t.is(result.code, 1);
   t.regex(result.stderr, new RegExp(`skerry server: Cannot listen on the address: 127\\.0\\.0\\.1:${port}: EADDRINUSE\\n$`));
 });

@@ -11,6 +11,7 @@ import { securityOf } from './security-of.ts';
 import { launchShim, type ExitStatus } from './spawn.ts';
 import { readSharedSpec, validateProcess, type OciProcess, type OciSpec } from './spec.ts';
 import { isRunning, type ContainerRecord } from './state.ts';
+import type { StdioFds } from '../types.ts';
 
 const log = componentLogger('runtime');
 
@@ -27,8 +28,15 @@ export interface ExecProcess {
 }
 
 export interface ExecOptions {
-  /** The CRI log file for its stdout/stderr (stdin is /dev/null); absent: it shares this process's fds 0-2. */
+  /** The CRI log file for its stdout/stderr (stdin is /dev/null); absent: see `stdio`. */
   logPath?: string;
+  /**
+   * Fds to give it as stdin, stdout and stderr (/dev/null for any left out), e.g. one end of
+   * a native socketPair() each. The shim holds copies until it ends: the caller closes its
+   * own once the exec has settled, so the process's EOF reaches the other end. Without
+   * `logPath` or `stdio` the process shares this process's fds 0-2.
+   */
+  stdio?: StdioFds;
 }
 
 export interface ExecutedProcess {
@@ -64,7 +72,8 @@ export async function execInContainer(record: ContainerRecord, cgroupProcs: read
     ...securityOf(spec),
   });
   try {
-    const started = await launchShim(plan, options.logPath !== undefined);
+    if (options.logPath !== undefined && options.stdio) throw new RangeError('exec takes logPath or stdio, not both');
+    const started = await launchShim(plan, options.logPath !== undefined || (options.stdio ?? false));
     log.debug({ id: record.id, pid: started.pid, args: proc.args }, 'exec started');
     return started;
   } catch (error) {

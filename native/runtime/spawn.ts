@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { componentLogger, SkerryError } from '../../common/index.ts';
 import { addon } from '../load.ts';
 import type { CgroupLayout } from '../cgroups/index.ts';
+import type { StdioFds } from '../types.ts';
 import { compilePlan, type CapabilityMasks, type CompiledPlan } from './plan.ts';
 import { readSpec, type OciSpec } from './spec.ts';
 
@@ -202,6 +203,12 @@ function letShimGoOn(syncFd: number, socket: net.Socket): void {
   }
 }
 
+/**
+ * The shim's fds 0-2: true when the plan logs (they are /dev/null), false to share this
+ * process's, or the caller's own fds (an exec's socket pairs).
+ */
+export type ShimStdio = boolean | StdioFds;
+
 /** A shim started on a plan, before its init has exec'd. */
 export interface LaunchedShim {
   shimPid: number;
@@ -218,10 +225,11 @@ export interface LaunchedShim {
 /**
  * Starts skerry-shim on a compiled plan. `started` resolves once the process it forks has
  * exec'd (pid known), or rejects with the failing step: "pivot_root /run/...: EINVAL
- * (Invalid argument)". `logged`: the plan has a LOG record, so the shim's own stdio is /dev/null.
+ * (Invalid argument)". `stdio`: the shim's fds 0-2 (ShimStdio; true when the plan logs).
  */
-export function spawnPlan(plan: CompiledPlan, logged: boolean, shimPath?: string, onCloned?: StartOptions['onCloned']): LaunchedShim {
-  const { pid: shimPid, syncFd } = addon().spawnShim({ shimPath: shimPath ?? findShim(), plan: plan.bytes, stdio: logged ? 'null' : 'inherit' });
+export function spawnPlan(plan: CompiledPlan, stdio: ShimStdio, shimPath?: string, onCloned?: StartOptions['onCloned']): LaunchedShim {
+  const fds = typeof stdio === 'boolean' ? (stdio ? 'null' : 'inherit') : stdio;
+  const { pid: shimPid, syncFd } = addon().spawnShim({ shimPath: shimPath ?? findShim(), plan: plan.bytes, stdio: fds });
   const socket = new net.Socket({ fd: syncFd, readable: true, writable: false });
   const { first, reported, exited, gone } = follow(socket, shimPid, plan.labels, onCloned && ((pid) => onCloned(pid, shimPid)));
   exited.catch(() => {}); // the caller may not wait; the rejection is still theirs to see
@@ -245,8 +253,8 @@ export function spawnPlan(plan: CompiledPlan, logged: boolean, shimPath?: string
 }
 
 /** spawnPlan for a plan whose cgroups exist already: resolves once the process has exec'd. */
-export function launchShim(plan: CompiledPlan, logged: boolean, shimPath?: string, onCloned?: StartOptions['onCloned']): Promise<StartedContainer> {
-  return spawnPlan(plan, logged, shimPath, onCloned).started;
+export function launchShim(plan: CompiledPlan, stdio: ShimStdio, shimPath?: string, onCloned?: StartOptions['onCloned']): Promise<StartedContainer> {
+  return spawnPlan(plan, stdio, shimPath, onCloned).started;
 }
 
 function compileFor(options: StartOptions, cgroupsMadeLater: boolean): CompiledPlan {

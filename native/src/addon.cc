@@ -27,6 +27,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getRlimits", Napi::Function::New(env, skerry::GetRlimits));
   exports.Set("becomeChildSubreaper", Napi::Function::New(env, skerry::BecomeChildSubreaper));
   exports.Set("spawnShim", Napi::Function::New(env, skerry::SpawnShim));
+  exports.Set("socketPair", Napi::Function::New(env, skerry::SocketPair));
   exports.Set("reap", Napi::Function::New(env, skerry::Reap));
   exports.Set("sysError", Napi::Function::New(env, skerry::SysErrorJs));
   exports.Set("setXattr", Napi::Function::New(env, skerry::SetXattr));

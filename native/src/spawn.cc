@@ -91,24 +91,34 @@ int PlanMemfd(const Napi::Buffer<uint8_t>& plan, std::string* what) {
 }
 
 struct ChildArgs {
-  int shim, plan, sync, null;  // all ≥ 10; null is -1 to inherit our stdio
-  int err;                     // written by the child (shared memory) when exec fails
+  int shim, plan, sync;
+  int stdio[3];      // all ≥ 10 (placed on 0-2), or all -1 to inherit our stdio
+  int err;           // written by the child (shared memory) when a step fails
+  const char* what;  // and which step
 };
+
+// Records the failed step for the parent (it shares our memory) and ends the child.
+int ChildFail(ChildArgs* a, const char* what) {
+  a->err = errno;
+  a->what = what;
+  syscall(SYS_exit, 127);
+  return 0;
+}
 
 // The vfork child: raw system calls only, on its own stack, with all signals blocked.
 int ChildMain(void* arg) {
   auto* a = static_cast<ChildArgs*>(arg);
-  for (int i = 0; a->null >= 0 && i < 3; i++) syscall(SYS_dup3, a->null, i, 0);
-  // Node marks its own stdio close-on-exec; the shim is meant to inherit it.
-  for (int i = 0; a->null < 0 && i < 3; i++) syscall(SYS_fcntl, i, F_SETFD, 0);
-  syscall(SYS_dup3, a->plan, PLAN_FD, 0);
-  syscall(SYS_dup3, a->sync, SYNC_FD, 0);
+  for (int i = 0; i < 3; i++) {
+    // Node marks its own stdio close-on-exec; the shim is meant to inherit it.
+    if (a->stdio[i] < 0) syscall(SYS_fcntl, i, F_SETFD, 0);
+    else if (syscall(SYS_dup3, a->stdio[i], i, 0) < 0) return ChildFail(a, "dup3 onto the shim's stdio");
+  }
+  if (syscall(SYS_dup3, a->plan, PLAN_FD, 0) < 0) return ChildFail(a, "dup3 the plan onto fd 3");
+  if (syscall(SYS_dup3, a->sync, SYNC_FD, 0) < 0) return ChildFail(a, "dup3 the sync socket onto fd 4");
   const char* argv[] = {"skerry-shim", nullptr};
   const char* envp[] = {nullptr};
   syscall(SYS_execveat, a->shim, "", argv, envp, AT_EMPTY_PATH);
-  a->err = errno;
-  syscall(SYS_exit, 127);
-  return 0;
+  return ChildFail(a, "execveat skerry-shim");
 }
 
 // Clones the child with every signal blocked, so no Node handler runs on its stack.
@@ -126,22 +136,52 @@ long CloneChild(ChildArgs* args) {
   return pid;
 }
 
+// How the shim's fds 0-2 are set: our own (inherit), /dev/null, or the caller's fds
+// (-1 for /dev/null), e.g. one end of a socket pair per stream for an exec.
 struct SpawnRequest {
   std::string shimPath;
   bool inheritStdio = false;
+  int stdio[3] = {-1, -1, -1};
 };
+
+bool ParseStdio(Napi::Value stdio, SpawnRequest* req) {
+  if (stdio.IsUndefined()) return true;
+  if (stdio.IsString()) return (req->inheritStdio = stdio.As<Napi::String>().Utf8Value() == "inherit"), true;
+  if (!stdio.IsObject()) return false;
+  Napi::Object fds = stdio.As<Napi::Object>();
+  const char* names[] = {"stdin", "stdout", "stderr"};
+  for (int i = 0; i < 3; i++) {
+    Napi::Value fd = fds.Get(names[i]);
+    if (fd.IsUndefined()) continue;
+    if (!fd.IsNumber() || fd.As<Napi::Number>().Int32Value() < 0) return false;
+    req->stdio[i] = fd.As<Napi::Number>().Int32Value();
+  }
+  return true;
+}
 
 bool ParseRequest(const Napi::CallbackInfo& info, SpawnRequest* req) {
   Napi::Env env = info.Env();
   Napi::Object o = info.Length() == 1 && info[0].IsObject() ? info[0].As<Napi::Object>() : Napi::Object();
-  if (o.IsEmpty() || !o.Get("shimPath").IsString() || !o.Get("plan").IsBuffer()) {
-    Napi::TypeError::New(env, "spawnShim: needs {shimPath: string, plan: Buffer, stdio: 'inherit' | 'null'}")
+  if (o.IsEmpty() || !o.Get("shimPath").IsString() || !o.Get("plan").IsBuffer() || !ParseStdio(o.Get("stdio"), req)) {
+    Napi::TypeError::New(env, "spawnShim: needs {shimPath: string, plan: Buffer, stdio: 'inherit' | 'null' | {stdin?, stdout?, stderr?: fd}}")
         .ThrowAsJavaScriptException();
     return false;
   }
   req->shimPath = o.Get("shimPath").As<Napi::String>().Utf8Value();
-  Napi::Value stdio = o.Get("stdio");
-  req->inheritStdio = stdio.IsString() && stdio.As<Napi::String>().Utf8Value() == "inherit";
+  return true;
+}
+
+// Copies of the fds for the shim's 0-2, all above 10 so that the child's dup3 onto 0-4
+// never lands on one of its own sources; /dev/null where the request names none.
+bool StdioCopies(const SpawnRequest& req, Fd (&copies)[3], std::string* what) {
+  if (req.inheritStdio) return true;
+  Fd devNull(open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (devNull.fd < 0) return *what = "open /dev/null for the shim", false;
+  for (int i = 0; i < 3; i++) {
+    int from = req.stdio[i] >= 0 ? req.stdio[i] : devNull.fd;
+    copies[i].fd = fcntl(from, F_DUPFD_CLOEXEC, 10);
+    if (copies[i].fd < 0) return *what = "dup fd " + std::to_string(from) + " for the shim's fd " + std::to_string(i), false;
+  }
   return true;
 }
 
@@ -159,20 +199,29 @@ Napi::Value SpawnShim(const Napi::CallbackInfo& info) {
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return ThrowSysError(env, errno, "socketpair for the shim's sync socket"), env.Undefined();
   Fd ours(pair[0]), theirs(fcntl(pair[1], F_DUPFD_CLOEXEC, 10));
   close(pair[1]);
-  // Above fd 10, so the child's dup2 onto 0-4 never lands on one of its own sources.
-  Fd devNull(req.inheritStdio ? -1 : open("/dev/null", O_RDWR | O_CLOEXEC));
-  Fd null(req.inheritStdio ? -1 : fcntl(devNull.fd, F_DUPFD_CLOEXEC, 10));
-  if (!req.inheritStdio && null.fd < 0) return ThrowSysError(env, errno, "open /dev/null for the shim"), env.Undefined();
-  ChildArgs args = {shim, plan.fd, theirs.fd, null.fd, 0};
+  Fd stdio[3];
+  if (!StdioCopies(req, stdio, &what)) return ThrowSysError(env, errno, what), env.Undefined();
+  ChildArgs args = {shim, plan.fd, theirs.fd, {stdio[0].fd, stdio[1].fd, stdio[2].fd}, 0, nullptr};
   long pid = CloneChild(&args);
   if (pid < 0) return ThrowSysError(env, errno, "clone for skerry-shim"), env.Undefined();
   if (args.err != 0) {
     waitpid(static_cast<pid_t>(pid), nullptr, 0);
-    return ThrowSysError(env, args.err, "execveat skerry-shim (memfd of " + req.shimPath + ")"), env.Undefined();
+    return ThrowSysError(env, args.err, std::string(args.what) + " (memfd of " + req.shimPath + ")"), env.Undefined();
   }
   Napi::Object result = Napi::Object::New(env);
   result.Set("pid", Napi::Number::New(env, static_cast<double>(pid)));
   result.Set("syncFd", Napi::Number::New(env, ours.release()));
+  return result;
+}
+
+Napi::Value SocketPair(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int pair[2];
+  // Blocking, as a program expects of its stdio; Node makes its own end non-blocking.
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return ThrowSysError(env, errno, "socketpair for exec stdio"), env.Undefined();
+  Napi::Array result = Napi::Array::New(env, 2);
+  result.Set(0u, Napi::Number::New(env, pair[0]));
+  result.Set(1u, Napi::Number::New(env, pair[1]));
   return result;
 }
 

@@ -22,7 +22,7 @@ interface Server {
 }
 
 async function startServer(dataDir: string): Promise<Server> {
-  const child = spawn(process.execPath, [SKERRY, 'server', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--disable-agent'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [SKERRY, 'server', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--mqtt-listen', '127.0.0.1:0', '--tunnel-listen', '127.0.0.1:0', '--disable-agent'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 20_000);

@@ -15,10 +15,11 @@ import { apiBench } from './api.ts';
 import { imagesPullBench } from './images-pull.ts';
 import { kvBench } from './kv.ts';
 import { runtimeBench } from './runtime.ts';
+import { syncBench } from './sync.ts';
 import { unpackBench } from './unpack.ts';
 import { buildReport, environment, statusOf, systemLoad, textTable, writeReport, type Bench } from './report.ts';
 
-const BENCHES: Bench[] = [kvBench, apiBench, runtimeBench, imagesPullBench, unpackBench];
+const BENCHES: Bench[] = [kvBench, apiBench, syncBench, runtimeBench, imagesPullBench, unpackBench];
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({

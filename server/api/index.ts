@@ -1,16 +1,20 @@
 // The public face of server/api: the Kubernetes-compatible resource API and its object store.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { KeyValueStore } from '../../storage/kv/index.ts';
 import type { Authenticator } from '../auth/index.ts';
 import { kubernetesAdmission } from './admission.ts';
 import { createCatalog, type Catalog } from './catalog/index.ts';
 import { createApiHandler } from './http/handler.ts';
+import type { PodStreams } from './http/streams.ts';
+import { createUpgradeHandler } from './http/upgrade.ts';
 import { createObjectStore, type ObjectStore } from './objects/index.ts';
 import { openApiRoute } from './openapi-route.ts';
 import { ensureSystemNamespaces } from './system-namespaces.ts';
 
 export { createCatalog, RESOURCE_TYPES, apiVersionOf, type Catalog, type ResourceType } from './catalog/index.ts';
-export { ApiError, apiErrors } from './errors.ts';
+export { ApiError, apiErrors, type StatusDetails } from './errors.ts';
+export type { NodeStream, PodStreamRequest, PodStreams } from './http/streams.ts';
 export * from './objects/index.ts';
 
 export interface ApiOptions {
@@ -20,6 +24,8 @@ export interface ApiOptions {
   serverAddress: string;
   now?: () => Date;
   bookmarkIntervalMs?: number;
+  /** Reaches nodes for pods' log and exec (server/tunnel); without it those answer 503. */
+  streams?: PodStreams;
 }
 
 export interface Api {
@@ -28,6 +34,8 @@ export interface Api {
   objects: ObjectStore;
   /** Serves `/api`, `/apis` and `/openapi`. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void>;
+  /** Serves upgrade requests (the HTTPS server's 'upgrade' event): pods/<name>/exec. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
 }
 
 export const API_PREFIXES = ['/api', '/apis', '/openapi'];
@@ -38,7 +46,7 @@ export async function createApi(options: ApiOptions): Promise<Api> {
   const namespaceType = catalog.byResource('', 'v1', 'namespaces')!;
   const objects = createObjectStore({ kv: options.kv, admission: kubernetesAdmission, now, namespaceType });
   await ensureSystemNamespaces(objects, namespaceType);
-  const handle = createApiHandler({
+  const deps = {
     catalog,
     objects,
     now,
@@ -46,8 +54,9 @@ export async function createApi(options: ApiOptions): Promise<Api> {
     authenticator: options.authenticator,
     openapi: openApiRoute(catalog),
     serverAddress: options.serverAddress,
-  });
-  return { catalog, objects, handle };
+    streams: options.streams,
+  };
+  return { catalog, objects, handle: createApiHandler(deps), upgrade: createUpgradeHandler(deps) };
 }
 export { labelSelectorFromObject, selectorToString, type Matcher } from './selectors/index.ts';
 export { applyPatch, fieldPatch, PatchError } from './patch/index.ts';

@@ -1,19 +1,24 @@
 import { isSkerryError } from '../../common/index.ts';
 import type { Verb } from './verb.ts';
 import { checkConfigVerb } from './verbs/check-config.ts';
+import { agentVerb } from './verbs/agent.ts';
 import { applyVerb } from './verbs/apply.ts';
 import { deleteVerb } from './verbs/delete.ts';
+import { describeVerb } from './verbs/describe.ts';
 import { getVerb } from './verbs/get.ts';
+import { logsVerb } from './verbs/logs.ts';
+import { execVerb } from './verbs/exec.ts';
 import { rolloutVerb } from './verbs/rollout.ts';
 import { scaleVerb } from './verbs/scale.ts';
 import { imagesVerb } from './verbs/images.ts';
 import { kubeconfigVerb } from './verbs/kubeconfig.ts';
 import { runtimeVerb } from './verbs/runtime.ts';
 import { serverVerb } from './verbs/server.ts';
+import { tokenVerb } from './verbs/token.ts';
 import { versionVerb } from './verbs/version.ts';
 
 /** The verbs of the skerry executable; each lives in its own file under verbs/. */
-const verbs: Verb[] = [serverVerb, kubeconfigVerb, applyVerb, getVerb, deleteVerb, scaleVerb, rolloutVerb, imagesVerb, runtimeVerb, checkConfigVerb, versionVerb];
+const verbs: Verb[] = [serverVerb, agentVerb, kubeconfigVerb, tokenVerb, applyVerb, getVerb, describeVerb, logsVerb, execVerb, deleteVerb, scaleVerb, rolloutVerb, imagesVerb, runtimeVerb, checkConfigVerb, versionVerb];
 
 function overview(): string {
   const width = Math.max(...verbs.map((v) => v.name.length));

@@ -1,10 +1,12 @@
 import { componentLogger } from '../../common/index.ts';
 import type { Catalog, KubeObject, ObjectStore } from '../api/index.ts';
+import { discardEvents, type EventRecorder } from '../events/index.ts';
 import { findUntoleratedTaint, fitsNode, targetNodeOf, taintsOf, type PodSchedulingSpec, type Toleration } from './node-match.ts';
+import { createPod, deletePod } from './pod-control.ts';
 import { isPodAvailable, isPodReady, ownerReferenceTo } from './pods.ts';
 import { bumpCollisionCount, controllerHistory, REVISION_HASH_LABEL } from './revisions.ts';
 import { resolveIntOrPercent } from './rollout-math.ts';
-import { byAge, claimPods, deleteIfPresent, getOrUndefined, isTerminating, phaseOf, writeStatusIfChanged } from './workload-util.ts';
+import { byAge, claimPods, getOrUndefined, isTerminating, phaseOf, writeStatusIfChanged } from './workload-util.ts';
 
 const log = componentLogger('daemonset-controller');
 
@@ -84,7 +86,7 @@ interface Plan {
  * required affinity and tolerations admit; pods rolled by template revision (RollingUpdate
  * with maxUnavailable or maxSurge, or OnDelete), and the status `kubectl rollout status` reads.
  */
-export function daemonSetReconciler(objects: ObjectStore, catalog: Catalog, now: () => Date) {
+export function daemonSetReconciler(objects: ObjectStore, catalog: Catalog, now: () => Date, events: EventRecorder = discardEvents) {
   const DaemonSet = catalog.byResource('apps', 'v1', 'daemonsets')!;
   const Pod = catalog.byResource('', 'v1', 'pods')!;
   const Node = catalog.byResource('', 'v1', 'nodes')!;
@@ -190,8 +192,8 @@ export function daemonSetReconciler(objects: ObjectStore, catalog: Catalog, now:
   async function apply(ds: KubeObject, plan: Plan, hash: string): Promise<void> {
     const remove = [...new Set(plan.remove)];
     await Promise.all([
-      ...plan.create.map((node) => objects.create(Pod, ds.metadata.namespace, podFor(ds, node, hash))),
-      ...remove.map((pod) => deleteIfPresent(objects, Pod, pod)),
+      ...plan.create.map((node) => createPod(objects, Pod, ds, podFor(ds, node, hash), events)),
+      ...remove.map((pod) => deletePod(objects, Pod, ds, pod, events)),
     ]);
     if (plan.create.length > 0 || remove.length > 0) log.debug({ daemonSet: ds.metadata.name, created: plan.create, deleted: remove.map((p) => p.metadata.name) }, 'synced nodes');
   }

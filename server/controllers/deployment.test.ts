@@ -149,3 +149,34 @@ test('scaling a Deployment scales its ReplicaSet; Recreate stops old pods before
   clearInterval(watcher);
   t.deepEqual(mixed, [], 'old and new pods never ran side by side');
 });
+
+const Event = catalog.byResource('', 'v1', 'events')!;
+
+/** The Events about one object, as `kubectl describe` finds them (by involvedObject uid). */
+async function eventsFor(objects: ObjectStore, object: KubeObject): Promise<Array<{ reason: string; message: string; source: { component: string } }>> {
+  const { items } = await objects.list(Event, object.metadata.namespace, { filter: (e) => (e.involvedObject as { uid?: string }).uid === object.metadata.uid });
+  return items as unknown as Array<{ reason: string; message: string; source: { component: string } }>;
+}
+
+test('a scale-up leaves ScalingReplicaSet on the Deployment and SuccessfulCreate for each pod on its ReplicaSet', async (t) => {
+  const { objects } = await cluster(t);
+  await objects.create(Deployment, 'default', deployment('busybox:1.36', 2));
+  await rolledOut(objects, 2);
+  const d = await objects.get(Deployment, 'default', 'web');
+  await objects.update(Deployment, 'default', 'web', { ...d, spec: { ...(d.spec as object), replicas: 4 } });
+  await rolledOut(objects, 4);
+  const [rs] = (await objects.list(ReplicaSet, 'default')).items;
+  const name = rs!.metadata.name!;
+  const scaling = await until('ScalingReplicaSet events', async () => {
+    const list = (await eventsFor(objects, d)).filter((e) => e.reason === 'ScalingReplicaSet').map((e) => e.message).sort();
+    return list.length === 2 ? list : undefined;
+  });
+  t.deepEqual(scaling, [`Scaled up replica set ${name} to 2`, `Scaled up replica set ${name} to 4 from 2`]);
+  const created = await until('SuccessfulCreate events', async () => {
+    const list = (await eventsFor(objects, rs!)).filter((e) => e.reason === 'SuccessfulCreate');
+    return list.length === 4 ? list : undefined;
+  });
+  const pods = (await objects.list(Pod, 'default')).items.map((p) => `Created pod: ${p.metadata.name}`).sort();
+  t.deepEqual(created.map((e) => e.message).sort(), pods);
+  t.true(created.every((e) => e.source.component === 'replicaset-controller'));
+});

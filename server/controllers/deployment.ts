@@ -1,5 +1,6 @@
 import { componentLogger } from '../../common/index.ts';
 import { ApiError, timestamp, type Catalog, type KubeObject, type ObjectStore } from '../api/index.ts';
+import { discardEvents, type EventRecorder } from '../events/index.ts';
 import { controllerOf, ownerReferenceTo } from './pods.ts';
 import { rollingBounds } from './rollout-math.ts';
 import { sameTemplate, templateHash } from './template-hash.ts';
@@ -44,17 +45,23 @@ const revisionOf = (rs: KubeObject) => Number(rs.metadata.annotations?.[REVISION
  * revisionHistoryLimit for `rollout undo`, and status with Available and Progressing
  * conditions that `kubectl rollout status` reads. A paused deployment scales but does not roll.
  */
-export function deploymentReconciler(objects: ObjectStore, catalog: Catalog, now: () => Date) {
+export function deploymentReconciler(objects: ObjectStore, catalog: Catalog, now: () => Date, events: EventRecorder = discardEvents) {
   const Deployment = catalog.byResource('apps', 'v1', 'deployments')!;
   const ReplicaSet = catalog.byResource('apps', 'v1', 'replicasets')!;
 
-  async function setReplicas(rs: KubeObject, replicas: number, annotations: Record<string, string> = {}): Promise<void> {
+  async function setReplicas(d: KubeObject, rs: KubeObject, replicas: number, annotations: Record<string, string> = {}): Promise<void> {
     if (replicasOf(rs) === replicas && Object.entries(annotations).every(([k, v]) => rs.metadata.annotations?.[k] === v)) return;
-    await objects.mutate(ReplicaSet, rs.metadata.namespace, rs.metadata.name!, (current) => ({
-      ...current,
-      metadata: { ...current.metadata, annotations: { ...(current.metadata.annotations ?? {}), ...annotations } },
-      spec: { ...((current.spec ?? {}) as object), replicas },
-    }));
+    let from = replicasOf(rs);
+    await objects.mutate(ReplicaSet, rs.metadata.namespace, rs.metadata.name!, (current) => {
+      from = replicasOf(current);
+      return {
+        ...current,
+        metadata: { ...current.metadata, annotations: { ...(current.metadata.annotations ?? {}), ...annotations } },
+        spec: { ...((current.spec ?? {}) as object), replicas },
+      };
+    });
+    // kube 1.31's wording; 1.32 turned it into "from M to N".
+    if (from !== replicas) events.event(d, 'Normal', 'ScalingReplicaSet', `Scaled ${from < replicas ? 'up' : 'down'} replica set ${rs.metadata.name} to ${replicas} from ${from}`);
   }
 
   async function createNewSet(d: KubeObject, revision: number, replicas: number): Promise<KubeObject> {
@@ -76,7 +83,17 @@ export function deploymentReconciler(objects: ObjectStore, catalog: Catalog, now
       spec: { replicas, minReadySeconds: spec.minReadySeconds ?? 0, selector, template },
     };
     log.info({ deployment: d.metadata.name, replicaSet: rs.metadata.name, revision }, 'new ReplicaSet');
-    return objects.create(ReplicaSet, d.metadata.namespace, rs);
+    let created: KubeObject;
+    try {
+      created = await objects.create(ReplicaSet, d.metadata.namespace, rs);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.reason === 'AlreadyExists')) {
+        events.event(d, 'Warning', 'ReplicaSetCreateError', `Failed to create new replica set "${rs.metadata.name}": ${(error as Error).message}`);
+      }
+      throw error;
+    }
+    if (replicas > 0) events.event(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${created.metadata.name} to ${replicas}`);
+    return created;
   }
 
   async function roll(d: KubeObject, newSet: KubeObject, old: KubeObject[]): Promise<void> {
@@ -84,8 +101,8 @@ export function deploymentReconciler(objects: ObjectStore, catalog: Catalog, now
     const replicas = spec.replicas ?? 1;
     const oldActive = old.filter((rs) => replicasOf(rs) > 0 || (statusOf(rs).replicas ?? 0) > 0);
     if (spec.strategy?.type === 'Recreate') {
-      for (const rs of oldActive) await setReplicas(rs, 0);
-      if (oldActive.every((rs) => (statusOf(rs).replicas ?? 0) === 0)) await setReplicas(newSet, replicas);
+      for (const rs of oldActive) await setReplicas(d, rs, 0);
+      if (oldActive.every((rs) => (statusOf(rs).replicas ?? 0) === 0)) await setReplicas(d, newSet, replicas);
       return;
     }
     const { surge, unavailable } = rollingBounds(spec.strategy?.rollingUpdate, replicas);
@@ -94,7 +111,7 @@ export function deploymentReconciler(objects: ObjectStore, catalog: Catalog, now
     let target = replicasOf(newSet);
     if (target > replicas) target = replicas;
     else if (target < replicas) target = Math.min(replicas, target + Math.max(0, replicas + surge - total));
-    await setReplicas(newSet, target);
+    await setReplicas(d, newSet, target);
     // Scale old sets down only as far as availability allows; their unavailable pods go first.
     const minAvailable = replicas - unavailable;
     // A set just scaled down still reports its old count until its pods are gone: never count more than it keeps.
@@ -106,7 +123,7 @@ export function deploymentReconciler(objects: ObjectStore, catalog: Catalog, now
       const unhealthy = Math.max(0, current - availableIn(rs));
       const down = Math.min(current, unhealthy + budget);
       budget -= Math.max(0, down - unhealthy);
-      if (down > 0) await setReplicas(rs, current - down);
+      if (down > 0) await setReplicas(d, rs, current - down);
     }
   }
 
@@ -202,7 +219,7 @@ export function deploymentReconciler(objects: ObjectStore, catalog: Catalog, now
       }
     } else if (revisionOf(newSet) <= maxOld) {
       // A rollback to an older template: its set becomes the newest revision again.
-      await setReplicas(newSet, replicasOf(newSet), { [REVISION]: String(maxOld + 1) });
+      await setReplicas(d, newSet, replicasOf(newSet), { [REVISION]: String(maxOld + 1) });
     }
     await roll(d, newSet, old);
     const fresh = (await objects.list(ReplicaSet, namespace, { filter: (rs) => controllerOf(rs)?.uid === d.metadata.uid })).items;

@@ -2,6 +2,7 @@
 // work through the API's internal client (DESIGN §4).
 import { componentLogger } from '../../common/index.ts';
 import type { Catalog, KubeObject, ObjectStore, ResourceType } from '../api/index.ts';
+import { createEventBroadcaster, startEventSweeper } from '../events/index.ts';
 import { garbageCollector, type ObjectRef } from './garbage-collector.ts';
 import { createInformer, type Informer, type InformerEvent } from './informer.ts';
 import { daemonSetReconciler } from './daemonset.ts';
@@ -25,34 +26,56 @@ export interface Controllers {
 }
 
 /** A reconciler keyed by `namespace/name` that says whether to look again later. */
-function namespacedQueue(name: string, reconcile: (namespace: string, name: string) => Promise<'again' | 'done'>, retryMs: number) {
+function namespacedQueue(name: string, reconcile: (namespace: string, name: string) => Promise<'again' | 'done'>, retryMs: number, cachesSynced: Promise<void>) {
   const queue = createWorkQueue(name, async (key) => {
+    await cachesSynced;
     const slash = key.indexOf('/');
     if ((await reconcile(key.slice(0, slash), key.slice(slash + 1))) === 'again') queue.addAfter(key, retryMs);
   });
   return queue;
 }
 
-export function startControllers(objects: ObjectStore, catalog: Catalog, now: () => Date = () => new Date()): Controllers {
+export interface ControllerOptions {
+  /** How long a node's heartbeat may lapse before it is Unknown (kube-controller-manager's --node-monitor-grace-period). */
+  nodeMonitorGracePeriodMs?: number;
+}
+
+export function startControllers(objects: ObjectStore, catalog: Catalog, now: () => Date = () => new Date(), options: ControllerOptions = {}): Controllers {
   const informers = new Map<ResourceType, Informer>();
+  // As client-go's WaitForCacheSync: no reconcile runs before every cache has its first full
+  // list, or a ReplicaSet seen before its pods would create replicas that already exist.
+  let markSynced: () => void = () => undefined;
+  let abandonSync: (reason: Error) => void = () => undefined;
+  const cachesSynced = new Promise<void>((resolve, reject) => {
+    markSynced = resolve;
+    abandonSync = reject;
+  });
+  // Stopped before the caches synced: waiting workers give up instead of holding stop() forever.
+  cachesSynced.catch(() => undefined);
+  // One broadcaster for all controllers, each recording under its upstream component name.
+  const broadcaster = createEventBroadcaster(objects, catalog, { now });
+  const recorder = broadcaster.recorder;
+  const sweeper = startEventSweeper(objects, catalog, { now });
   const refs = new Map<string, ObjectRef>();
   const graph = createOwnerGraph((type) => informers.get(type));
   const collect = garbageCollector(objects, catalog, graph);
   const gcQueue = createWorkQueue('garbage-collector', async (key) => {
+    await cachesSynced;
     const ref = refs.get(key);
     if (!ref) return;
     if (!(await collect(ref))) gcQueue.addAfter(key, 200);
   });
   const namespaceType = catalog.byResource('', 'v1', 'namespaces')!;
   const finalizeNamespace = namespaceReconciler(objects, catalog, () => informers.get(namespaceType)!);
-  const nsQueue = createWorkQueue('namespace', (name) => finalizeNamespace(name, nsQueue), 2);
+  const nsQueue = createWorkQueue('namespace', async (name) => (await cachesSynced, finalizeNamespace(name, nsQueue)), 2);
   const Pod = catalog.byResource('', 'v1', 'pods')!;
   const ReplicaSet = catalog.byResource('apps', 'v1', 'replicasets')!;
   const Deployment = catalog.byResource('apps', 'v1', 'deployments')!;
   // Pods come from the informer's cache, as in Kubernetes: a store list per reconcile made a
   // 1,000-replica rollout quadratic (every pod event listed and parsed every pod again).
-  const rsQueue = namespacedQueue('replicaset', replicaSetReconciler(objects, catalog, now, (namespace) => informers.get(Pod)?.list(namespace) ?? []), 1000);
-  const deploymentQueue = namespacedQueue('deployment', deploymentReconciler(objects, catalog, now), 1000);
+  const listPods = (namespace: string) => informers.get(Pod)?.list(namespace) ?? [];
+  const rsQueue = namespacedQueue('replicaset', replicaSetReconciler(objects, catalog, now, listPods, recorder('replicaset-controller')), 1000, cachesSynced);
+  const deploymentQueue = namespacedQueue('deployment', deploymentReconciler(objects, catalog, now, recorder('deployment-controller')), 1000, cachesSynced);
 
   const Job = catalog.byResource('batch', 'v1', 'jobs')!;
   const DaemonSet = catalog.byResource('apps', 'v1', 'daemonsets')!;
@@ -61,13 +84,17 @@ export function startControllers(objects: ObjectStore, catalog: Catalog, now: ()
   const Endpoints = catalog.byResource('', 'v1', 'endpoints')!;
   const Node = catalog.byResource('', 'v1', 'nodes')!;
   const Lease = catalog.byResource('coordination.k8s.io', 'v1', 'leases')!;
-  const jobQueue = namespacedQueue('job', jobReconciler(objects, catalog, now), 1000);
-  const dsQueue = namespacedQueue('daemonset', daemonSetReconciler(objects, catalog, now), 1000);
-  const stsQueue = namespacedQueue('statefulset', statefulSetReconciler(objects, catalog, now), 1000);
-  const epQueue = namespacedQueue('endpoints', endpointsReconciler(objects, catalog, now), 1000);
-  const nodeLifecycle = nodeLifecycleReconciler(objects, catalog, now);
+  const jobQueue = namespacedQueue('job', jobReconciler(objects, catalog, now, { events: recorder('job-controller') }), 1000, cachesSynced);
+  const dsQueue = namespacedQueue('daemonset', daemonSetReconciler(objects, catalog, now, recorder('daemonset-controller')), 1000, cachesSynced);
+  const stsQueue = namespacedQueue('statefulset', statefulSetReconciler(objects, catalog, now, recorder('statefulset-controller')), 1000, cachesSynced);
+  const epQueue = namespacedQueue('endpoints', endpointsReconciler(objects, catalog, now), 1000, cachesSynced);
+  const nodeGraceMs = options.nodeMonitorGracePeriodMs ?? 40_000;
+  const nodeLifecycle = nodeLifecycleReconciler(objects, catalog, now, { events: recorder('node-controller'), gracePeriodMs: nodeGraceMs });
+  // Look again often enough that a lapse is seen within a quarter of the grace period.
+  const nodeRecheckMs = Math.min(5000, Math.max(250, nodeGraceMs / 4));
   const nodeQueue = createWorkQueue('node-lifecycle', async (name) => {
-    if ((await nodeLifecycle(name)) === 'again') nodeQueue.addAfter(name, 5000);
+    await cachesSynced;
+    if ((await nodeLifecycle(name)) === 'again') nodeQueue.addAfter(name, nodeRecheckMs);
   });
   const podOwnerQueues: Record<string, ReturnType<typeof namespacedQueue>> = { ReplicaSet: rsQueue, Job: jobQueue, DaemonSet: dsQueue, StatefulSet: stsQueue };
 
@@ -124,12 +151,19 @@ export function startControllers(objects: ObjectStore, catalog: Catalog, now: ()
   }
 
   for (const type of catalog.types) informers.set(type, createInformer(objects, type, (event, object, old) => onEvent(type, event, object, old)));
-  const synced = Promise.all([...informers.values()].map((i) => i.synced)).then(() => log.info({ informers: informers.size }, 'controllers synced'));
+  const synced = Promise.all([...informers.values()].map((i) => i.synced)).then(() => {
+    markSynced();
+    log.info({ informers: informers.size }, 'controllers synced');
+  });
   return {
     synced,
     async stop() {
+      abandonSync(new Error('controllers stopped before their caches synced'));
       for (const informer of informers.values()) informer.stop();
       await Promise.all([gcQueue, nsQueue, rsQueue, deploymentQueue, jobQueue, dsQueue, stsQueue, epQueue, nodeQueue].map((q) => q.stop()));
+      // Events recorded by the last reconciles land before the caller closes the store.
+      await broadcaster.flush();
+      await sweeper.stop();
     },
   };
 }

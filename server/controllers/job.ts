@@ -1,8 +1,11 @@
 import { componentLogger } from '../../common/index.ts';
 import { timestamp, type Catalog, type KubeObject, type ObjectStore } from '../api/index.ts';
+import { discardEvents, type EventRecorder } from '../events/index.ts';
 import { formatIndexes, parseIndexes } from './job-indexes.ts';
+import { ensureCondition, finishedAt, newCondition, pastBackoffLimitOnFailure, type JobCondition } from './job-status.ts';
+import { createPod, deletePod } from './pod-control.ts';
 import { controllerOf, deletionOrder, isPodReady, ownerReferenceTo } from './pods.ts';
-import { claimPods, deleteIfPresent, getOrUndefined, isNotFound, isTerminating, phaseOf, sameJson } from './workload-util.ts';
+import { claimPods, getOrUndefined, isNotFound, isTerminating, phaseOf, sameJson } from './workload-util.ts';
 
 const log = componentLogger('job-controller');
 
@@ -36,15 +39,6 @@ interface JobSpec {
   template?: Template;
 }
 
-interface JobCondition {
-  type: string;
-  status: string;
-  lastProbeTime: string;
-  lastTransitionTime: string;
-  reason?: string;
-  message?: string;
-}
-
 interface JobStatus {
   conditions?: JobCondition[];
   startTime?: string;
@@ -61,6 +55,7 @@ interface JobStatus {
 export interface JobOptions {
   /** First delay before replacing a failed pod; it doubles with each failure since the last success, up to 6 minutes (Kubernetes: 10 s). */
   podFailureBackoffMs?: number;
+  events?: EventRecorder;
 }
 
 const MAX_BACKOFF_MS = 6 * 60_000;
@@ -96,41 +91,6 @@ function isPodFailed(job: KubeObject, pod: KubeObject): boolean {
   return isTerminating(pod) && phaseOf(pod) !== 'Succeeded';
 }
 
-/** When a pod ended: its last container's finish, else its deletion, else now. */
-function finishedAt(pod: KubeObject, now: Date): number {
-  const statuses = ((pod.status ?? {}) as { containerStatuses?: Array<{ state?: { terminated?: { finishedAt?: string } } }> }).containerStatuses ?? [];
-  const times = statuses.map((s) => Date.parse(s.state?.terminated?.finishedAt ?? '')).filter(Number.isFinite);
-  if (times.length > 0) return Math.max(...times);
-  const deleted = Date.parse(pod.metadata.deletionTimestamp ?? '');
-  return Number.isFinite(deleted) ? Math.min(deleted, now.getTime()) : now.getTime();
-}
-
-/** Container restarts of running pods count against backoffLimit when pods restart in place (OnFailure). */
-function pastBackoffLimitOnFailure(job: KubeObject, pods: KubeObject[]): boolean {
-  if (specOf(job).template?.spec?.restartPolicy !== 'OnFailure') return false;
-  let restarts = 0;
-  for (const pod of pods) {
-    if (phaseOf(pod) !== 'Running' && phaseOf(pod) !== 'Pending') continue;
-    const status = (pod.status ?? {}) as { containerStatuses?: Array<{ restartCount?: number }>; initContainerStatuses?: Array<{ restartCount?: number }> };
-    for (const s of [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])]) restarts += s.restartCount ?? 0;
-  }
-  const limit = specOf(job).backoffLimit ?? 6;
-  return limit === 0 ? restarts > 0 : restarts >= limit;
-}
-
-function newCondition(type: string, status: string, reason: string, message: string, at: string): JobCondition {
-  return { type, status, lastProbeTime: at, lastTransitionTime: at, reason, message };
-}
-
-/** Kubernetes' ensureJobConditionStatus: a False condition is only written over an existing one. */
-function ensureCondition(list: JobCondition[], condition: JobCondition): { list: JobCondition[]; changed: boolean } {
-  const index = list.findIndex((c) => c.type === condition.type);
-  if (index < 0) return condition.status === 'False' ? { list, changed: false } : { list: [...list, condition], changed: true };
-  const old = list[index]!;
-  if (old.status === condition.status && old.reason === condition.reason && old.message === condition.message) return { list, changed: false };
-  return { list: list.map((c, i) => (i === index ? condition : c)), changed: true };
-}
-
 /** What one pass has counted: the Job's counters with the newly finished pods included. */
 interface Counts {
   succeeded: number;
@@ -149,6 +109,7 @@ export function jobReconciler(objects: ObjectStore, catalog: Catalog, now: () =>
   const Job = catalog.byResource('batch', 'v1', 'jobs')!;
   const Pod = catalog.byResource('', 'v1', 'pods')!;
   const backoffBase = options.podFailureBackoffMs ?? 10_000;
+  const events = options.events ?? discardEvents;
   /** Failures since the last success and when the latest happened, per Job uid (in memory, as Kubernetes keeps it). */
   const backoffs = new Map<string, { failures: number; lastFailure: number }>();
 
@@ -164,11 +125,11 @@ export function jobReconciler(objects: ObjectStore, catalog: Catalog, now: () =>
   }
 
   /** Pods the controller removes on purpose (suspend, excess) do not count as failures: the finalizer goes first. */
-  async function removeUncounted(pods: KubeObject[]): Promise<void> {
+  async function removeUncounted(job: KubeObject, pods: KubeObject[]): Promise<void> {
     await Promise.all(
       pods.map(async (pod) => {
         if (hasFinalizer(pod)) await stripFinalizer(pod);
-        await deleteIfPresent(objects, Pod, pod);
+        await deletePod(objects, Pod, job, pod, events);
       }),
     );
   }
@@ -301,7 +262,7 @@ export function jobReconciler(objects: ObjectStore, catalog: Catalog, now: () =>
   async function manage(job: KubeObject, pods: KubeObject[], counts: Counts): Promise<{ active: number; waiting: boolean }> {
     let active = pods.filter(isActive);
     if (specOf(job).suspend) {
-      await removeUncounted(active);
+      await removeUncounted(job, active);
       return { active: 0, waiting: false };
     }
     const completions = specOf(job).completions ?? 0;
@@ -314,13 +275,13 @@ export function jobReconciler(objects: ObjectStore, catalog: Catalog, now: () =>
         if (index !== undefined) seen.add(index);
         return bad;
       });
-      await removeUncounted(surplus);
+      await removeUncounted(job, surplus);
       active = active.filter((p) => !surplus.includes(p));
     }
     const want = wantActive(job, counts, active.length);
     if (active.length > want) {
       const excess = [...active].sort(deletionOrder).slice(0, active.length - want);
-      await removeUncounted(excess);
+      await removeUncounted(job, excess);
       return { active: want, waiting: false };
     }
     let diff = want - active.length;
@@ -334,7 +295,7 @@ export function jobReconciler(objects: ObjectStore, catalog: Catalog, now: () =>
       const pending = Array.from({ length: completions }, (_, i) => i).filter((i) => !counts.completed.has(i) && !taken.has(i));
       indexes = pending.slice(0, Math.min(diff, BURST));
     }
-    await Promise.all(indexes.map((index) => objects.create(Pod, job.metadata.namespace, podFor(job, index))));
+    await Promise.all(indexes.map((index) => createPod(objects, Pod, job, podFor(job, index), events)));
     log.debug({ job: job.metadata.name, created: indexes.length }, 'created pods');
     return { active: active.length + indexes.length, waiting: false };
   }
@@ -383,11 +344,12 @@ export function jobReconciler(objects: ObjectStore, catalog: Catalog, now: () =>
     if (failed) {
       // The Job has failed: stop its pods; they count as failures as they go.
       const active = pods.filter(isActive);
-      await Promise.all(active.map((pod) => deleteIfPresent(objects, Pod, pod)));
+      await Promise.all(active.map((pod) => deletePod(objects, Pod, job, pod, events)));
       const stopped = (await objects.list(Pod, job.metadata.namespace, { filter: (p) => controllerOf(p)?.uid === job.metadata.uid })).items;
       ({ job, counts } = await track(job, stopped, true));
       conditions = [...conditions, newCondition('Failed', 'True', failed.reason, failed.message, at)];
       log.info({ job: job.metadata.name, reason: failed.reason }, 'job failed');
+      events.event(job, 'Warning', failed.reason, failed.message);
       await writeStatus(job, counts, 0, conditions, extra);
       return 'done';
     }
@@ -396,13 +358,19 @@ export function jobReconciler(objects: ObjectStore, catalog: Catalog, now: () =>
       conditions = [...conditions, newCondition('Complete', 'True', 'CompletionsReached', 'Reached expected number of succeeded pods', at)];
       extra.completionTime = at;
       log.info({ job: job.metadata.name }, 'job complete');
+      events.event(job, 'Normal', 'Completed', 'Job completed');
     } else if (spec.suspend) {
-      conditions = ensureCondition(conditions, newCondition('Suspended', 'True', 'JobSuspended', 'Job suspended', at)).list;
+      const suspended = ensureCondition(conditions, newCondition('Suspended', 'True', 'JobSuspended', 'Job suspended', at));
+      conditions = suspended.list;
+      if (suspended.changed) events.event(job, 'Normal', 'Suspended', 'Job suspended');
     } else {
       const resumed = ensureCondition(conditions, newCondition('Suspended', 'False', 'JobResumed', 'Job resumed', at));
       conditions = resumed.list;
       // The active deadline counts from the resume, as Kubernetes restarts startTime then.
-      if (resumed.changed) extra.startTime = at;
+      if (resumed.changed) {
+        extra.startTime = at;
+        events.event(job, 'Normal', 'Resumed', 'Job resumed');
+      }
     }
     await writeStatus(job, counts, active, conditions, extra);
     const deadline = spec.activeDeadlineSeconds !== undefined && !spec.suspend;

@@ -1,9 +1,11 @@
 import test from 'ava';
 import { timestamp, type KubeObject, type ObjectStore } from '../api/index.ts';
 import { catalog, clock, createNode, Node, Pod, podsIn, store, type Clock } from './controller-fixtures.test-helper.ts';
+import { createEventBroadcaster } from '../events/index.ts';
 import { nodeLifecycleReconciler, NOT_READY, UNREACHABLE } from './node-lifecycle.ts';
 
 const Lease = catalog.byResource('coordination.k8s.io', 'v1', 'leases')!;
+const Event = catalog.byResource('', 'v1', 'events')!;
 
 interface Condition {
   type: string;
@@ -152,4 +154,24 @@ test('the pods of a deleted node are force-deleted after the grace period', asyn
   now.advance(41_000);
   t.is(await reconcile(), 'done');
   t.deepEqual(await podsIn(objects), [] as KubeObject[]);
+});
+
+test('a node whose heartbeat lapses gets NodeNotReady once, and so does each of its pods', async (t) => {
+  const objects = await store(t, ['default', 'kube-node-lease']);
+  const now = clock();
+  const broadcaster = createEventBroadcaster(objects, catalog, { now: now.now });
+  const reconcile = nodeLifecycleReconciler(objects, catalog, now.now, { gracePeriodMs: 40_000, events: broadcaster.recorder('node-controller') });
+  const node = await createNode(objects, 'edge-1');
+  await boundPod(objects, 'web', 'edge-1');
+  await reconcile('edge-1');
+  now.advance(41_000);
+  await reconcile('edge-1');
+  now.advance(10_000);
+  await reconcile('edge-1');
+  await broadcaster.flush();
+  const events = (await objects.list(Event, undefined)).items;
+  t.is(events.length, 2, 'a later pass of a still-silent node records nothing more');
+  const about = (kind: string) => events.find((e) => (e.involvedObject as { kind: string }).kind === kind);
+  t.like(about('Node'), { metadata: { namespace: 'default' }, involvedObject: { kind: 'Node', name: 'edge-1', uid: node.metadata.uid }, type: 'Normal', reason: 'NodeNotReady', message: 'Node edge-1 status is now: NodeNotReady', count: 1 });
+  t.like(about('Pod'), { metadata: { namespace: 'default' }, involvedObject: { kind: 'Pod', name: 'web' }, type: 'Warning', reason: 'NodeNotReady', message: 'Node is not ready', count: 1 });
 });

@@ -1,5 +1,6 @@
 import { componentLogger } from '../../common/index.ts';
 import { timestamp, type Catalog, type KubeObject, type ObjectStore } from '../api/index.ts';
+import { discardEvents, type EventRecorder } from '../events/index.ts';
 import { taintsOf, toleratesTaint, type Taint, type Toleration } from './node-match.ts';
 import { deleteIfPresent, getOrUndefined } from './workload-util.ts';
 
@@ -33,6 +34,7 @@ interface NodeCondition {
 export interface NodeLifecycleOptions {
   /** How long a node may go without a heartbeat before it is unreachable (Kubernetes' node-monitor-grace-period). */
   gracePeriodMs?: number;
+  events?: EventRecorder;
 }
 
 interface Health {
@@ -66,6 +68,7 @@ export function nodeLifecycleReconciler(objects: ObjectStore, catalog: Catalog, 
   const Lease = catalog.byResource('coordination.k8s.io', 'v1', 'leases')!;
   const Pod = catalog.byResource('', 'v1', 'pods')!;
   const grace = options.gracePeriodMs ?? 40_000;
+  const events = options.events ?? discardEvents;
   const health = new Map<string, Health>();
   const missingSince = new Map<string, number>();
 
@@ -89,8 +92,9 @@ export function nodeLifecycleReconciler(objects: ObjectStore, catalog: Catalog, 
   async function markUnknown(node: KubeObject): Promise<KubeObject> {
     if (CONDITION_TYPES.every((type) => conditionOf(node, type)?.status === 'Unknown')) return node;
     const at = timestamp(now());
+    const wasReady = conditionOf(node, 'Ready')?.status === 'True';
     log.warn({ node: node.metadata.name }, 'node stopped posting status; marking it unreachable');
-    return objects.mutate(Node, undefined, node.metadata.name!, (current) => {
+    const marked = await objects.mutate(Node, undefined, node.metadata.name!, (current) => {
       const conditions = [...conditionsOf(current)];
       for (const type of CONDITION_TYPES) {
         const index = conditions.findIndex((c) => c.type === type);
@@ -103,6 +107,17 @@ export function nodeLifecycleReconciler(objects: ObjectStore, catalog: Catalog, 
       }
       return { ...current, status: { ...((current.status ?? {}) as object), conditions } };
     }, { subresource: 'status' });
+    // Events never fail a reconcile: a failed read of the pods only costs their events.
+    if (wasReady) await reportNotReady(marked).catch((error: unknown) => log.warn({ err: error, node: node.metadata.name }, 'NodeNotReady events not recorded'));
+    return marked;
+  }
+
+  /** Kubernetes' RecordNodeStatusChange and MarkPodsNotReady events, once when Ready stops being True. */
+  async function reportNotReady(node: KubeObject): Promise<void> {
+    const name = node.metadata.name!;
+    events.event({ apiVersion: 'v1', kind: 'Node', name, uid: node.metadata.uid }, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
+    const { items } = await objects.list(Pod, undefined, { filter: (p) => (p.spec as { nodeName?: string } | undefined)?.nodeName === name && !p.metadata.deletionTimestamp });
+    for (const pod of items) events.event(pod, 'Warning', 'NodeNotReady', 'Node is not ready');
   }
 
   /** The managed taints the node should carry now. */

@@ -1,5 +1,7 @@
 import { componentLogger } from '../../common/index.ts';
 import { ApiError, type Catalog, type KubeObject, type ObjectStore } from '../api/index.ts';
+import { discardEvents, type EventRecorder } from '../events/index.ts';
+import { createPod, deletePod } from './pod-control.ts';
 import { controllerOf, deletionOrder, isPodActive, isPodAvailable, isPodReady, ownerReferenceTo, selectorMatcher } from './pods.ts';
 
 const log = componentLogger('replicaset-controller');
@@ -35,7 +37,7 @@ interface Expectations {
 
 const EXPECTATION_TTL_MS = 60_000;
 
-export function replicaSetReconciler(objects: ObjectStore, catalog: Catalog, now: () => Date, listPods?: PodLister) {
+export function replicaSetReconciler(objects: ObjectStore, catalog: Catalog, now: () => Date, listPods?: PodLister, events: EventRecorder = discardEvents) {
   const ReplicaSet = catalog.byResource('apps', 'v1', 'replicasets')!;
   const Pod = catalog.byResource('', 'v1', 'pods')!;
   const expectations = new Map<string, Expectations>();
@@ -100,7 +102,7 @@ export function replicaSetReconciler(objects: ObjectStore, catalog: Catalog, now
       const count = Math.min(diff, BURST);
       const e = expectationsOf(rs);
       await Promise.all(Array.from({ length: count }, async () => {
-        const pod = await objects.create(Pod, rs.metadata.namespace, podFor(rs));
+        const pod = await createPod(objects, Pod, rs, podFor(rs), events);
         e.creating.set(pod.metadata.name!, Date.now());
       }));
       log.debug({ replicaSet: rs.metadata.name, created: count }, 'created pods');
@@ -108,9 +110,7 @@ export function replicaSetReconciler(objects: ObjectStore, catalog: Catalog, now
       const victims = [...active].filter((p) => p.metadata.uid).sort(deletionOrder).slice(0, Math.min(-diff, BURST));
       const e = expectationsOf(rs);
       for (const pod of victims) e.deleting.set(pod.metadata.name!, Date.now());
-      await Promise.all(victims.map((pod) => objects.delete(Pod, pod.metadata.namespace, pod.metadata.name!).catch((error: unknown) => {
-        if (!(error instanceof ApiError && error.code === 404)) throw error;
-      })));
+      await Promise.all(victims.map((pod) => deletePod(objects, Pod, rs, pod, events)));
     }
   }
 

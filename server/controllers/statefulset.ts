@@ -1,8 +1,9 @@
 import { componentLogger } from '../../common/index.ts';
-import type { Catalog, KubeObject, ObjectStore } from '../api/index.ts';
+import { ApiError, type Catalog, type KubeObject, type ObjectStore } from '../api/index.ts';
+import { discardEvents, type EventRecorder } from '../events/index.ts';
 import { isPodAvailable, isPodReady, ownerReferenceTo } from './pods.ts';
 import { bumpCollisionCount, controllerHistory, REVISION_HASH_LABEL, templateOfRevision } from './revisions.ts';
-import { claimPods, deleteIfPresent, getOrUndefined, isTerminating, phaseOf, writeStatusIfChanged } from './workload-util.ts';
+import { claimPods, getOrUndefined, isNotFound, isTerminating, phaseOf, writeStatusIfChanged } from './workload-util.ts';
 
 const log = componentLogger('statefulset-controller');
 
@@ -52,6 +53,13 @@ interface Revisions {
   update: KubeObject;
 }
 
+/** StatefulPodControl.recordPodEvent, with upstream's wording. */
+function recordPodEvent(events: EventRecorder, verb: 'create' | 'delete', set: KubeObject, pod: string, error?: unknown): void {
+  const title = verb === 'create' ? 'Create' : 'Delete';
+  if (error === undefined) events.event(set, 'Normal', `Successful${title}`, `${verb} Pod ${pod} in StatefulSet ${set.metadata.name} successful`);
+  else events.event(set, 'Warning', `Failed${title}`, `${verb} Pod ${pod} in StatefulSet ${set.metadata.name} failed error: ${(error as Error).message}`);
+}
+
 /**
  * Kubernetes' StatefulSet controller: pods with stable names `<set>-<ordinal>`, hostnames
  * under the governing service and their own PVCs from volumeClaimTemplates; created in
@@ -59,7 +67,7 @@ interface Revisions {
  * Running and Ready (OrderedReady) or all at once (Parallel); rolled from the highest
  * ordinal down to the partition by revision; status as `kubectl rollout status` reads it.
  */
-export function statefulSetReconciler(objects: ObjectStore, catalog: Catalog, now: () => Date) {
+export function statefulSetReconciler(objects: ObjectStore, catalog: Catalog, now: () => Date, events: EventRecorder = discardEvents) {
   const StatefulSet = catalog.byResource('apps', 'v1', 'statefulsets')!;
   const Pod = catalog.byResource('', 'v1', 'pods')!;
   const Claim = catalog.byResource('', 'v1', 'persistentvolumeclaims')!;
@@ -104,6 +112,7 @@ export function statefulSetReconciler(objects: ObjectStore, catalog: Catalog, no
       if (existing?.metadata.deletionTimestamp) return false;
       if (existing) continue;
       const owned = spec.persistentVolumeClaimRetentionPolicy?.whenDeleted === 'Delete';
+      const pod = `${set.metadata.name}-${ordinal}`;
       await objects.create(Claim, set.metadata.namespace, {
         apiVersion: 'v1',
         kind: 'PersistentVolumeClaim',
@@ -114,7 +123,11 @@ export function statefulSetReconciler(objects: ObjectStore, catalog: Catalog, no
           ...(owned ? { ownerReferences: [{ ...ownerReferenceTo(set), controller: false }] } : {}),
         },
         spec: structuredClone(template.spec ?? {}),
+      }).catch((error: unknown) => {
+        events.event(set, 'Warning', 'FailedCreate', `create Claim ${name} for Pod ${pod} in StatefulSet ${set.metadata.name} failed error: ${(error as Error).message}`);
+        throw error;
       });
+      events.event(set, 'Normal', 'SuccessfulCreate', `create Claim ${name} Pod ${pod} in StatefulSet ${set.metadata.name} success`);
       log.info({ statefulSet: set.metadata.name, claim: name }, 'created PVC');
     }
     return true;
@@ -135,7 +148,25 @@ export function statefulSetReconciler(objects: ObjectStore, catalog: Catalog, no
 
   async function remove(set: KubeObject, pod: KubeObject): Promise<void> {
     log.debug({ statefulSet: set.metadata.name, pod: pod.metadata.name }, 'deleting pod');
-    await deleteIfPresent(objects, Pod, pod);
+    try {
+      await objects.delete(Pod, pod.metadata.namespace, pod.metadata.name!);
+    } catch (error) {
+      if (isNotFound(error)) return;
+      recordPodEvent(events, 'delete', set, pod.metadata.name!, error);
+      throw error;
+    }
+    recordPodEvent(events, 'delete', set, pod.metadata.name!);
+  }
+
+  async function create(set: KubeObject, pod: KubeObject): Promise<void> {
+    try {
+      await objects.create(Pod, set.metadata.namespace, pod);
+    } catch (error) {
+      // A pod that already exists is the informer lagging, not a failure (upstream sinks it too).
+      if (!(error instanceof ApiError && error.reason === 'AlreadyExists')) recordPodEvent(events, 'create', set, pod.metadata.name!, error);
+      throw error;
+    }
+    recordPodEvent(events, 'create', set, pod.metadata.name!);
   }
 
   /**
@@ -167,7 +198,7 @@ export function statefulSetReconciler(objects: ObjectStore, catalog: Catalog, no
           blocked = true;
           continue;
         }
-        await objects.create(Pod, set.metadata.namespace, podFor(set, ordinal, revisions));
+        await create(set, podFor(set, ordinal, revisions));
         changed = true;
         if (ordered) return true;
         continue;

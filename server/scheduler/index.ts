@@ -2,6 +2,7 @@
 // node, pick one (filters, scores) and bind them, or say on the pod why none fits.
 import { componentLogger } from '../../common/index.ts';
 import type { Catalog, KubeObject, ObjectStore } from '../api/index.ts';
+import { createEventBroadcaster } from '../events/index.ts';
 import { createBinder } from './binder.ts';
 import { createSchedulerCache } from './cache.ts';
 import { isTerminal, podInfoOf, podKey, type PodSpec } from './pod-info.ts';
@@ -22,6 +23,10 @@ export interface SchedulerOptions {
   /** How long a pod that fits nowhere waits before it is tried again without any change. */
   retryMs?: number;
 }
+
+// kube-scheduler cuts an event's note to the events API's 1024-character limit.
+const NOTE_LIMIT = 1024;
+const truncated = (message: string) => (message.length <= NOTE_LIMIT ? message : `${message.slice(0, NOTE_LIMIT - 4)} ...`);
 
 export interface Scheduler {
   /** Resolves once nodes, pods and storage objects are all listed and scheduling has begun. */
@@ -70,6 +75,8 @@ export function startScheduler(objects: ObjectStore, catalog: Catalog, options: 
   const now = options.now ?? (() => new Date());
   const cache = createSchedulerCache();
   const binder = createBinder(objects, Pod, now);
+  const broadcaster = createEventBroadcaster(objects, catalog, { now });
+  const events = broadcaster.recorder(schedulerName);
   /** Pods this scheduler must place, latest version seen, by `namespace/name`. */
   const pending = new Map<string, KubeObject>();
   const inFlight = new Set<Promise<void>>();
@@ -133,10 +140,13 @@ export function startScheduler(objects: ObjectStore, catalog: Catalog, options: 
     }
     if (outcome !== 'bound') return cache.forget(key);
     log.debug({ pod: key, node: nodeName }, 'bound pod');
+    events.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${nodeName}`);
     await binder.markScheduled(pod, { status: 'True' });
   }
 
   async function reportFailure(pod: KubeObject, key: string, result: Exclude<ScheduleResult, { node: string }>): Promise<void> {
+    // Every failed attempt is an event, as upstream records them; the recorder counts the repeats.
+    events.event(pod, 'Warning', 'FailedScheduling', truncated(result.message));
     const written = await binder.markScheduled(pod, { status: 'False', reason: result.reason, message: result.message });
     if (written) log.info({ pod: key, reason: result.reason, message: result.message }, 'unable to schedule pod; waiting');
   }
@@ -200,6 +210,7 @@ export function startScheduler(objects: ObjectStore, catalog: Catalog, options: 
       queue.stop();
       for (const watch of Object.values(watches)) watch.stop();
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      await broadcaster.flush();
     },
   };
 }

@@ -12,6 +12,7 @@ const catalog = createCatalog();
 const Namespace = catalog.byResource('', 'v1', 'namespaces')!;
 const Node = catalog.byResource('', 'v1', 'nodes')!;
 const Pod = catalog.byResource('', 'v1', 'pods')!;
+const Event = catalog.byResource('', 'v1', 'events')!;
 
 interface Teardown {
   teardown(fn: () => void | Promise<void>): void;
@@ -128,6 +129,14 @@ test('a pod that fits nowhere gets PodScheduled=False with the reason, and binds
   const bound = await boundPod(objects, 'big');
   t.is(nodeNameOf(bound), 'node-d');
   t.is(podScheduledCondition(bound)!.reason, undefined, 'the True condition carries no reason');
+  // The Events kubectl describe shows: each failure with the condition's message, then the binding.
+  const events = await until('FailedScheduling and Scheduled events', async () => {
+    const { items } = await objects.list(Event, 'default', { filter: (e) => (e.involvedObject as { uid?: string }).uid === bound.metadata.uid });
+    return items.some((e) => e.reason === 'Scheduled') ? items : undefined;
+  });
+  const failed = events.find((e) => e.reason === 'FailedScheduling' && e.message === waiting.message);
+  t.like(failed, { type: 'Warning', source: { component: 'default-scheduler' }, involvedObject: { kind: 'Pod', name: 'big', namespace: 'default' } });
+  t.like(events.find((e) => e.reason === 'Scheduled'), { type: 'Normal', message: 'Successfully assigned default/big to node-d', source: { component: 'default-scheduler' } });
 });
 
 test('room freed by a deleted pod is used; a node that goes offline gets no new pods', async (t) => {

@@ -37,6 +37,10 @@ export function tempDir(label: string): string {
 export interface ServerProcess {
   child: ChildProcess;
   port: number;
+  /** The embedded broker's port (mqtts on 127.0.0.1). */
+  mqttPort: number;
+  /** The log/exec tunnel's port (gRPC over TLS on 127.0.0.1). */
+  tunnelPort: number;
   /** JSON log lines seen so far. */
   logs: Array<Record<string, unknown>>;
   stderr: () => string;
@@ -45,7 +49,7 @@ export interface ServerProcess {
 
 /** Starts `skerry server` on a free loopback port and resolves once the API listens. */
 export function startServer(dataDir: string, extraArgs: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [SKERRY, 'server', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--disable-agent', ...extraArgs], {
+  const child = spawn(process.execPath, [SKERRY, 'server', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--mqtt-listen', '127.0.0.1:0', '--tunnel-listen', '127.0.0.1:0', '--disable-agent', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -61,7 +65,7 @@ export function startServer(dataDir: string, extraArgs: string[] = []): Promise<
       const listening = logs.find((l) => l.msg === 'API listening');
       if (listening) {
         clearTimeout(timer);
-        resolve({ child, port: Number(String(listening.listen).split(':').pop()), logs, stderr: () => stderr, exited });
+        resolve({ child, port: Number(String(listening.listen).split(':').pop()), mqttPort: Number(String(listening.mqtt).split(':').pop()), tunnelPort: Number(String(listening.tunnel).split(':').pop()), logs, stderr: () => stderr, exited });
       }
     });
     void exited.then(({ code }) => {

@@ -8,6 +8,13 @@ import { parseApiPath } from './request-info.ts';
 import { sendError, sendObject } from './respond.ts';
 import { serveResource, type ResourceContext } from './resources.ts';
 
+/** Throws 401/403 unless the request carries the cluster's own credentials. */
+export async function authorizeCluster(deps: Pick<ApiHandlerDeps, 'authenticator'>, req: IncomingMessage): Promise<void> {
+  const principal = await deps.authenticator.authenticate(credentialsFrom(req.headers));
+  if (!principal) throw apiErrors.unauthorized();
+  if (principal.kind !== 'cluster') throw new ApiError(403, 'Forbidden', `node "${principal.node}" cannot use the resource API yet`);
+}
+
 export interface ApiHandlerDeps extends ResourceContext {
   catalog: Catalog;
   authenticator: Authenticator;
@@ -20,9 +27,7 @@ export interface ApiHandlerDeps extends ResourceContext {
 export function createApiHandler(deps: ApiHandlerDeps) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     try {
-      const principal = await deps.authenticator.authenticate(credentialsFrom(req.headers));
-      if (!principal) throw apiErrors.unauthorized();
-      if (principal.kind !== 'cluster') throw new ApiError(403, 'Forbidden', `node "${principal.node}" cannot use the resource API yet`);
+      await authorizeCluster(deps, req);
       if (url.pathname.startsWith('/openapi/')) {
         if (!deps.openapi(req, res, url)) throw apiErrors.serverNotFound(url.pathname);
         return;

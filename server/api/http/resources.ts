@@ -10,12 +10,17 @@ import type { ResourceRequest } from './request-info.ts';
 import { sendObject, successStatus } from './respond.ts';
 import { fromScale, toScale } from './scale.ts';
 import { serveWatch } from './watch.ts';
+import { serveLog } from './log.ts';
+import { serveExecWithoutUpgrade } from './exec.ts';
+import type { PodStreams } from './streams.ts';
 
 export interface ResourceContext {
   objects: ObjectStore;
   now: () => Date;
   /** How often an idle watch gets a BOOKMARK when it asked for them. */
   bookmarkIntervalMs: number;
+  /** Reaches nodes for pods' log and exec; absent, those answer 503. */
+  streams?: PodStreams;
 }
 
 type Handler = (ctx: ResourceContext, req: IncomingMessage, res: ServerResponse, url: URL, r: ResourceRequest) => Promise<void>;
@@ -46,6 +51,9 @@ const HANDLERS: Record<string, Handler> = {
   'POST binding': bind,
   'PUT finalize': finalizeNamespace,
   'POST eviction': evict,
+  'GET log': serveLog,
+  'GET exec': serveExecWithoutUpgrade,
+  'POST exec': serveExecWithoutUpgrade,
 };
 
 function sendMaybeTable(ctx: ResourceContext, req: IncomingMessage, res: ServerResponse, url: URL, type: ResourceType, code: number, object: KubeObject): void {

@@ -16,3 +16,4 @@ export {
 } from './store.ts';
 export type { KubeObject, ObjectMeta, OwnerReference, StatusCause } from './types.ts';
 export { timestamp } from './metadata.ts';
+export { decodeObject, listPrefix } from './codec.ts';

@@ -1,0 +1,70 @@
+// Stopping a pod as the kubelet does: on deletion (or when the pod left the view) every
+// running container gets its stop signal (SIGTERM unless the image says otherwise), then
+// SIGKILL once the grace period is over; when all have ended, the pod's namespaces, mounts,
+// bundles and rendered volumes go, and the final status is reported.
+import fs from 'node:fs';
+import { unmountAll } from './host/mounts.ts';
+import { removeSandbox } from './host/sandbox.ts';
+import { stopSignalOf } from './slot.ts';
+import { sendSignal, type PodWorker } from './worker.ts';
+
+const DEFAULT_GRACE_SECONDS = 30;
+
+/** The grace period now: the deletion's, else the spec's; a pod that left the view while stopping is forced. */
+function graceMs(w: PodWorker): number {
+  if (!w.pod) return w.terminating?.inView ? 0 : (w.lastSpec.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS) * 1000;
+  const meta = w.pod.metadata;
+  return Math.max(0, meta.deletionGracePeriodSeconds ?? w.pod.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS) * 1000;
+}
+
+function signalAll(w: PodWorker, first: boolean, kill: boolean): void {
+  for (const slot of w.slots.values()) {
+    if (!slot.handle) continue;
+    if (first) w.ctx.record(w.lastSpec, { kind: slot.kind, name: slot.spec.name }, 'Normal', 'Killing', `Stopping container ${slot.spec.name}`);
+    sendSignal(slot.handle, kill ? 'SIGKILL' : stopSignalOf(slot.stopSignal));
+  }
+}
+
+export async function terminate(w: PodWorker): Promise<void> {
+  const now = Date.now();
+  const deadline = now + graceMs(w);
+  if (!w.terminating) {
+    w.terminating = { deadline, killed: false, inView: Boolean(w.pod) };
+    w.ctx.log.info({ pod: w.name, graceMs: deadline - now, inView: Boolean(w.pod) }, 'stopping pod');
+    signalAll(w, true, deadline <= now);
+  } else if (deadline < w.terminating.deadline) w.terminating.deadline = deadline;
+  if (now >= w.terminating.deadline && !w.terminating.killed) {
+    w.terminating.killed = true;
+    signalAll(w, false, true);
+  }
+  if ([...w.slots.values()].some((s) => s.handle)) {
+    w.wakeIn(Math.max(0, w.terminating.deadline - now));
+    return w.report();
+  }
+  if (!w.cleanedUp) await cleanUpRuntime(w);
+  if (w.pod) return w.report();
+  // Gone from the view: nothing of the pod stays on the node.
+  for (const dir of [w.paths.state, w.paths.logs]) fs.rmSync(dir, { recursive: true, force: true });
+  w.ctx.images.forget(`${w.uid}/`);
+  w.ctx.log.info({ pod: w.name }, 'pod removed');
+  w.gone();
+}
+
+/** A pod that finished (Succeeded or Failed) keeps its status; its sandbox is gone. */
+export async function settleTerminal(w: PodWorker): Promise<void> {
+  if (!w.cleanedUp) await cleanUpRuntime(w);
+  w.report();
+}
+
+/** Removes the pod's namespaces, tmpfs volumes, rendered volumes and bundles under the pods root. */
+export async function cleanUpRuntime(w: PodWorker): Promise<void> {
+  for (const slot of w.slots.values()) slot.probe?.stop();
+  removeSandbox(w.paths.run);
+  if (fs.existsSync(w.paths.run)) {
+    unmountAll(w.paths.run);
+    await fs.promises.rm(w.paths.run, { recursive: true, force: true });
+  }
+  w.sandbox = undefined;
+  w.volumes = undefined;
+  w.cleanedUp = true;
+}

@@ -1,0 +1,128 @@
+// `skerry agent`: join once, then live on local state. Everything after the join works
+// from the data dir, so an agent started while the server is unreachable comes up on its
+// cached view and catches up when the link returns (DESIGN §5).
+import dgram from 'node:dgram';
+import { componentLogger } from '../common/index.ts';
+import { backoffDelay } from '../common/sync/index.ts';
+import { joinCluster, type NodeIdentity } from './join/index.ts';
+import { startHeartbeat } from './node-status/index.ts';
+import { startPodManager, type BackoffPolicy, type PodManager } from './pods/index.ts';
+import { openOutbox, openStateDb, openViewCache, startAgentSync, type AgentSync, type Outbox, type ViewCache } from './sync/index.ts';
+import { startTunnelClient, type TunnelClient } from './tunnel/index.ts';
+
+const log = componentLogger('agent');
+
+export interface AgentConfig {
+  serverUrl: string;
+  token: string;
+  nodeName?: string;
+  dataDir: string;
+  nodeIp?: string;
+  /** The broker to dial instead of the one the server named at join (a site behind NAT or a relay). */
+  brokerUrl?: string;
+  /** The log/exec tunnel to dial instead of the one the server named at join (https://HOST:PORT). */
+  tunnelUrl?: string;
+  labels?: Record<string, string>;
+  version: string;
+  /** MQTT keep-alive; a dead link is noticed within about two of these. */
+  keepaliveSeconds?: number;
+  leaseSeconds?: number;
+  renewSeconds?: number;
+  /** The pod manager's roots and limits (tests use their own roots and a short back-off). */
+  pods?: { runtimeRoot?: string; podsRoot?: string; backoff?: BackoffPolicy; allowPrivileged?: boolean };
+}
+
+export interface RunningAgent {
+  node: string;
+  cache: ViewCache;
+  outbox: Outbox;
+  sync: AgentSync;
+  pods: PodManager;
+  stop(): Promise<void>;
+}
+
+export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
+  const identity = await joinWithRetry(config);
+  const db = openStateDb(config.dataDir);
+  const cache = openViewCache(db);
+  const outbox = openOutbox(db);
+  const nodeIp = config.nodeIp ?? (await localAddressTowards(identity.apiUrl));
+  let beat = () => undefined as void;
+  // The pod manager starts after the sync; batches applied before that are in the cache it reads.
+  let pods: PodManager | undefined;
+  let tunnel: TunnelClient | undefined;
+  const sync = startAgentSync({
+    node: identity.nodeName,
+    broker: { url: config.brokerUrl ?? identity.broker.url, username: identity.credential.username, password: identity.credential.password, ca: identity.caPem },
+    cache,
+    outbox,
+    keepaliveSeconds: config.keepaliveSeconds ?? 15,
+    // Back online: post status and renew the Lease at once, so the node is Ready within seconds.
+    onOnline: (online) => online && beat(),
+    onApplied: () => pods?.resync(),
+    onStream: (request) => tunnel?.handle(request),
+  });
+  const heartbeat = startHeartbeat({
+    facts: { node: identity.nodeName, nodeIp, dataDir: config.dataDir, labels: config.labels, version: config.version },
+    outbox,
+    flush: sync.flush,
+    leaseSeconds: config.leaseSeconds ?? 40,
+    renewSeconds: config.renewSeconds ?? 10,
+  });
+  beat = heartbeat.beat;
+  pods = startPodManager({ node: identity.nodeName, nodeIp, dataDir: config.dataDir, cache, outbox, flush: sync.flush, ...config.pods });
+  const podManager = pods;
+  tunnel = startTunnelClient({ identity, url: config.tunnelUrl, locate: (ns, pod, container, previous) => podManager.findContainer(ns, pod, container, previous) });
+  const dialer = tunnel;
+  log.info({ node: identity.nodeName, nodeIp, lastRevision: cache.lastRevision(), cached: cache.size() }, 'agent started');
+  return {
+    node: identity.nodeName,
+    cache,
+    outbox,
+    sync,
+    pods: podManager,
+    stop: async () => {
+      heartbeat.stop();
+      dialer.stop();
+      await podManager.stop();
+      await sync.stop();
+      db.close();
+      log.info({ node: identity.nodeName }, 'agent stopped');
+    },
+  };
+}
+
+/** Joins, retrying with back-off while the server cannot be reached (a site that boots first). */
+async function joinWithRetry(config: AgentConfig): Promise<NodeIdentity> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await joinCluster({ serverUrl: config.serverUrl, token: config.token, nodeName: config.nodeName, dataDir: config.dataDir });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      // Only an unreachable server is worth waiting for; a refused token or a CA mismatch is not.
+      if (code !== 'API_UNREACHABLE' && !/ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNRESET|socket hang up/.test((error as Error).message)) throw error;
+      const delay = backoffDelay(attempt, { initialMs: 1_000, maxMs: 30_000 });
+      log.warn({ server: config.serverUrl, reason: (error as Error).message, retryInMs: delay }, 'server unreachable; retrying the join');
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+/** The address this host uses to reach the server: the node's InternalIP when none is given. */
+async function localAddressTowards(url: string): Promise<string> {
+  const { hostname } = new URL(url);
+  const host = hostname.replace(/^\[|\]$/g, '');
+  const socket = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  try {
+    // connect() on a UDP socket only picks a route; nothing is sent.
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.connect(9, host, () => resolve());
+    });
+    return socket.address().address;
+  } catch {
+    return '127.0.0.1';
+  } finally {
+    socket.close();
+  }
+}

@@ -1,0 +1,60 @@
+// What of an object goes into a view. Fields that only echo what the node itself reported
+// (a pod's status, its own node's status) or that churn without meaning for the node
+// (resourceVersion, managedFields, a peer's heartbeat conditions) are left out, so a
+// status report does not come straight back down as a "change" and an idle node stays idle.
+import type { ViewObject, ViewResource } from '../../common/sync/index.ts';
+
+export interface Projection {
+  object: ViewObject;
+  fingerprint: string;
+}
+
+// Projections are pure functions of an immutable stored object, so each is made once.
+const memo = new WeakMap<ViewObject, { self?: Projection; other?: Projection }>();
+
+export function project(resource: ViewResource, object: ViewObject, self: boolean): Projection {
+  const slot = memo.get(object) ?? {};
+  const cached = self ? slot.self : slot.other;
+  if (cached) return cached;
+  const projected = projectObject(resource, object, self);
+  const made = { object: projected, fingerprint: JSON.stringify(projected) };
+  memo.set(object, self ? { ...slot, self: made } : { ...slot, other: made });
+  return made;
+}
+
+function projectObject(resource: ViewResource, object: ViewObject, self: boolean): ViewObject {
+  const metadata = cleanMetadata(object.metadata);
+  switch (resource) {
+    case 'pods':
+      return { apiVersion: object.apiVersion, kind: object.kind, metadata, spec: object.spec };
+    case 'nodes':
+      return self ? { apiVersion: object.apiVersion, kind: object.kind, metadata, spec: object.spec } : peerNode(object, metadata);
+    default: {
+      const { status: _status, ...rest } = object;
+      // Services and claims keep their status: a node reads a LoadBalancer's address and a claim's phase.
+      return resource === 'services' || resource === 'persistentvolumeclaims' || resource === 'persistentvolumes' ? { ...object, metadata } : { ...rest, metadata };
+    }
+  }
+}
+
+function peerNode(object: ViewObject, metadata: Record<string, unknown>): ViewObject {
+  const spec = (object.spec ?? {}) as { podCIDR?: string; podCIDRs?: string[] };
+  const status = (object.status ?? {}) as { addresses?: unknown };
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    metadata: defined({ name: metadata.name, uid: metadata.uid, labels: metadata.labels }),
+    spec: defined({ podCIDR: spec.podCIDR, podCIDRs: spec.podCIDRs }),
+    status: { addresses: status.addresses ?? [] },
+  };
+}
+
+// CBOR, unlike JSON, would carry an undefined field as a value; leave such fields out.
+function defined(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+}
+
+function cleanMetadata(value: unknown): Record<string, unknown> {
+  const { resourceVersion: _rv, managedFields: _mf, ...metadata } = (value ?? {}) as Record<string, unknown>;
+  return metadata;
+}

@@ -1,0 +1,52 @@
+import test from 'ava';
+import type { ViewResource } from '../../common/sync/index.ts';
+import { viewKey } from '../../common/sync/index.ts';
+import { computeView, diffViews, type ObjectSource, type StoredObject } from './view.ts';
+
+function source(objects: Array<[ViewResource, Record<string, unknown>, number]>): ObjectSource {
+  const stored = objects.map(([resource, object, rev]) => {
+    const m = object.metadata as { name: string; namespace?: string };
+    return { resource, s: { key: viewKey(resource, m.namespace, m.name), rev, object } as StoredObject };
+  });
+  return {
+    get: (resource, namespace, name) => stored.find((x) => x.resource === resource && x.s.key === viewKey(resource, namespace, name))?.s,
+    list: (resource) => stored.filter((x) => x.resource === resource).map((x) => x.s),
+    podsOn: (node) => stored.filter((x) => x.resource === 'pods' && (x.s.object.spec as { nodeName?: string }).nodeName === node).map((x) => x.s),
+  };
+}
+
+const pod = (name: string, node: string, spec: Record<string, unknown> = {}, status: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', uid: name }, spec: { nodeName: node, containers: [{ name: 'c', image: 'i' }], ...spec }, status });
+const secret = (name: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'default' }, data: { k: 'dg==' } });
+const node = (name: string, heartbeat: string) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, uid: name }, spec: { podCIDR: '10.42.0.0/24' }, status: { addresses: [{ type: 'InternalIP', address: '10.0.0.1' }], conditions: [{ type: 'Ready', lastHeartbeatTime: heartbeat }] } });
+
+test('a node sees its pods and their secrets, never another node’s secrets', (t) => {
+  const src = source([
+    ['pods', pod('a', 'n1', { volumes: [{ name: 'v', secret: { secretName: 's1' } }] }), 5],
+    ['pods', pod('b', 'n2', { containers: [{ name: 'c', image: 'i', env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 's2', key: 'k' } } }] }] }), 6],
+    ['secrets', secret('s1'), 2],
+    ['secrets', secret('s2'), 3],
+    ['secrets', secret('unused'), 4],
+  ]);
+  t.deepEqual([...computeView('n1', src).keys()].sort(), ['pods/default/a', 'secrets/default/s1']);
+  t.deepEqual([...computeView('n2', src).keys()].sort(), ['pods/default/b', 'secrets/default/s2']);
+});
+
+test('a peer is reduced to its addresses: its heartbeats change nothing in the view', (t) => {
+  const before = computeView('n1', source([['nodes', node('n1', 't1'), 1], ['nodes', node('n2', 't1'), 2]]));
+  const after = computeView('n1', source([['nodes', node('n1', 't1'), 1], ['nodes', node('n2', 't2'), 9]]));
+  t.deepEqual(diffViews(before, after), []);
+  t.deepEqual((before.get('nodes/n2')!.object as { status: unknown }).status, { addresses: [{ type: 'InternalIP', address: '10.0.0.1' }] });
+});
+
+test('a pod’s status, reported by the node itself, is not echoed back', (t) => {
+  const before = computeView('n1', source([['pods', pod('a', 'n1'), 5]]));
+  const after = computeView('n1', source([['pods', pod('a', 'n1', {}, { phase: 'Running' }), 7]]));
+  t.deepEqual(diffViews(before, after), []);
+});
+
+test('the diff carries new, changed and removed entries', (t) => {
+  const before = computeView('n1', source([['pods', pod('a', 'n1'), 5], ['pods', pod('b', 'n1'), 6]]));
+  const after = computeView('n1', source([['pods', pod('a', 'n1', { restartPolicy: 'Never' }), 8], ['pods', pod('c', 'n1'), 9]]));
+  const changes = diffViews(before, after).map((c) => [c.key, c.rev, c.object === null]);
+  t.deepEqual(changes.sort(), [['pods/default/a', 8, false], ['pods/default/b', 6, true], ['pods/default/c', 9, false]]);
+});
