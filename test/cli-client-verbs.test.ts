@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import { KUBECTL_DISPATCHER, runKubectl } from './helpers/kubectl.ts';
-import { runSkerry, startServer, tempDir, type ServerProcess } from './helpers/skerry.ts';
+import { spawn } from 'node:child_process';
+import { runSkerry, SKERRY, startServer, tempDir, type ServerProcess } from './helpers/skerry.ts';
 
 let server: ServerProcess;
 let dir: string;
@@ -111,4 +112,24 @@ test.serial('skerry scale and skerry delete speak as kubectl does', async (t) =>
   t.is(byFile.stdout, 'deployment.apps "api" deleted\nconfigmap "api-config" deleted\n', byFile.stderr);
   const gone = await runSkerry(['get', 'deploy', '--kubeconfig', kubeconfig]);
   t.is(gone.stderr, 'No resources found in default namespace.\n');
+});
+
+test.serial('skerry get -w lists, then prints a row per change as kubectl get -w does', async (t) => {
+  const child = spawn(process.execPath, [SKERRY, 'get', 'configmaps', '-w', '--kubeconfig', kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d));
+  const until = async (what: RegExp) => {
+    const deadline = Date.now() + 15_000;
+    while (!what.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    t.regex(out, what);
+  };
+  await until(/^NAME\s+DATA\s+AGE\n/);
+  await until(/^settings\s+2\s+\d+[smh]/m);
+  fs.writeFileSync(path.join(dir, 'watched.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: watched}\ndata: {a: "1", b: "2", c: "3"}\n');
+  t.is((await runSkerry(['apply', '-f', path.join(dir, 'watched.yaml'), '--kubeconfig', kubeconfig])).code, 0);
+  await until(/^watched\s+3\s+\d+s$/m);
+  t.is(out.match(/^NAME/gm)?.length, 1, 'the header is printed once');
+  t.is((await runSkerry(['delete', 'configmap', 'watched', '--kubeconfig', kubeconfig])).code, 0);
+  await until(/^watched\s+3\s+\d+s\n(.|\n)*^watched\s+3\s+\d+s$/m);
 });

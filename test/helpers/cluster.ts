@@ -1,14 +1,14 @@
 // A small cluster for end-to-end tests: the built server on fixed loopback ports (so it can
 // be killed and started again where its agents expect it), agents as separate processes
 // with their own data dirs, the API over HTTPS, and each agent's SQLite state read directly.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { SKERRY, startServer, type ServerProcess } from './skerry.ts';
+import { SKERRY, spawnHere, startServer, type ServerProcess, type Spawner } from './skerry.ts';
 
 export async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -73,8 +73,8 @@ export interface AgentProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function startAgentProcess(server: { url: string; token: string }, node: string, dataDir: string, extraArgs: string[] = []): AgentProcess {
-  const child = spawn(process.execPath, [SKERRY, 'agent', '--server', server.url, '--token', server.token, '--node-name', node, '--data-dir', dataDir, ...extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+export function startAgentProcess(server: { url: string; token: string }, node: string, dataDir: string, extraArgs: string[] = [], spawner: Spawner = spawnHere): AgentProcess {
+  const child = spawner([process.execPath, SKERRY, 'agent', '--server', server.url, '--token', server.token, '--node-name', node, '--data-dir', dataDir, ...extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const parsed: Array<Record<string, unknown>> = [];
   child.stderr!.on('data', (chunk: Buffer) => {
@@ -123,14 +123,24 @@ export interface ApiAnswer {
   body: Record<string, unknown>;
 }
 
+/** Where the API answers: 127.0.0.1:apiPort, or through a Unix socket relay with TLS checked against `host` (helpers/netlab.ts). */
+export interface ApiTarget {
+  apiPort: number;
+  token: string;
+  ca: string;
+  socketPath?: string;
+  host?: string;
+}
+
 /** One API call with the cluster token, trusting only the cluster CA. */
-export function api(server: { apiPort: number; token: string; ca: string }, method: string, urlPath: string, body?: unknown): Promise<ApiAnswer> {
+export function api(server: ApiTarget, method: string, urlPath: string, body?: unknown): Promise<ApiAnswer> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = https.request(
       {
-        host: '127.0.0.1',
+        host: server.host ?? '127.0.0.1',
         port: server.apiPort,
+        socketPath: server.socketPath,
         method,
         path: urlPath,
         ca: server.ca,
@@ -177,7 +187,7 @@ export function secret(name: string, value: string): Record<string, unknown> {
 }
 
 /** Waits until the node's Ready condition is True. */
-export async function waitForReadyNode(server: ClusterServer, node: string, timeoutMs = 20_000): Promise<Record<string, unknown>> {
+export async function waitForReadyNode(server: ApiTarget, node: string, timeoutMs = 20_000): Promise<Record<string, unknown>> {
   return waitUntil(`node ${node} Ready`, async () => {
     const answer = await api(server, 'GET', `/api/v1/nodes/${node}`);
     const conditions = ((answer.body.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? []);

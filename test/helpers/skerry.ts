@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,9 +47,13 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** Starts argv as a process; a test may start it elsewhere, e.g. inside a network namespace (helpers/netlab.ts). */
+export type Spawner = (argv: string[], options: SpawnOptions) => ChildProcess;
+export const spawnHere: Spawner = (argv, options) => spawn(argv[0]!, argv.slice(1), options);
+
 /** Starts `skerry server` on a free loopback port and resolves once the API listens. */
-export function startServer(dataDir: string, extraArgs: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [SKERRY, 'server', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--mqtt-listen', '127.0.0.1:0', '--tunnel-listen', '127.0.0.1:0', '--disable-agent', ...extraArgs], {
+export function startServer(dataDir: string, extraArgs: string[] = [], spawner: Spawner = spawnHere): Promise<ServerProcess> {
+  const child = spawner([process.execPath, SKERRY, 'server', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--mqtt-listen', '127.0.0.1:0', '--tunnel-listen', '127.0.0.1:0', '--disable-agent', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

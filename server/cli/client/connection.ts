@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -98,4 +99,20 @@ export function serverError(answer: Answer): SkerryError {
 export function kubectlLine(error: unknown): string {
   const message = (error as Error).message;
   return error instanceof SkerryError && error.code === 'API_ERROR' ? message.slice(message.indexOf(': ') + 2) : message;
+}
+
+/** A GET whose 200 body is handed over as a stream; anything else is the server's error. */
+export function streamGet(connection: Connection, urlPath: string, accept = '*/*'): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(
+      { host: connection.server.hostname, port: connection.server.port || 443, path: urlPath, ca: connection.ca, headers: { Authorization: `Bearer ${connection.token}`, Accept: accept } },
+      (res) => {
+        if (res.statusCode === 200) return resolve(res);
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d));
+        res.on('end', () => reject(serverError({ status: res.statusCode ?? 0, body })));
+      },
+    );
+    req.on('error', (error) => reject(new SkerryError('CONFIG_INVALID', `cannot reach ${connection.server.origin}: ${(error as NodeJS.ErrnoException).code ?? error.message}`, {}, { cause: error })));
+  });
 }

@@ -1,9 +1,5 @@
 // What `skerry logs` and `skerry exec` share with kubectl's: the container a request is for
-// (kubectl's default-container rule and its "Defaulted container" note), and a streamed
-// GET whose body is copied as it arrives rather than collected.
-import https from 'node:https';
-import type { IncomingMessage } from 'node:http';
-import { SkerryError } from '../../../common/index.ts';
+// (kubectl's default-container rule and its "Defaulted container" note).
 import { request, serverError, type Connection } from './connection.ts';
 
 export const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
@@ -29,18 +25,3 @@ export async function chooseContainer(connection: Connection, namespace: string,
   return names[0];
 }
 
-/** A GET whose 200 body is handed over as a stream; anything else is the server's error. */
-export function streamGet(connection: Connection, urlPath: string): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const req = https.get(
-      { host: connection.server.hostname, port: connection.server.port || 443, path: urlPath, ca: connection.ca, headers: { Authorization: `Bearer ${connection.token}`, Accept: '*/*' } },
-      (res) => {
-        if (res.statusCode === 200) return resolve(res);
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d));
-        res.on('end', () => reject(serverError({ status: res.statusCode ?? 0, body })));
-      },
-    );
-    req.on('error', (error) => reject(new SkerryError('CONFIG_INVALID', `cannot reach ${connection.server.origin}: ${(error as NodeJS.ErrnoException).code ?? error.message}`, {}, { cause: error })));
-  });
-}

@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import { SkerryError } from '../../../common/index.ts';
 import { connectionFrom, request, serverError } from '../client/connection.ts';
+import { printObjects, resourceVersionOf, watchChanges } from '../client/watch.ts';
 import { collectionPath, discover, kindName, resolve } from '../client/resources.ts';
 import { printTable, type Table } from '../client/table.ts';
 import { parseFlags, type Verb } from '../verb.ts';
@@ -14,6 +15,7 @@ Flags:
   -A, --all-namespaces   every namespace
   -o, --output FORMAT    wide, json, yaml or name
   -l, --selector SEL     label selector
+  -w, --watch            after listing, print each change as it happens (Ctrl-C stops)
   --kubeconfig FILE      kubeconfig (default $KUBECONFIG, ~/.kube/config, else the local server's data dir)
   --data-dir DIR         the local server's data dir, instead of a kubeconfig
 `;
@@ -29,6 +31,7 @@ async function run(args: string[]): Promise<number> {
       'all-namespaces': { type: 'boolean', short: 'A' },
       output: { type: 'string', short: 'o' },
       selector: { type: 'string', short: 'l' },
+      watch: { type: 'boolean', short: 'w' },
       kubeconfig: { type: 'string' },
       'data-dir': { type: 'string' },
     },
@@ -50,13 +53,20 @@ async function run(args: string[]): Promise<number> {
   const answer = await request(connection, 'GET', path, { accept: table ? TABLE_ACCEPT : 'application/json' });
   if (answer.status !== 200) throw serverError(answer);
   const body = JSON.parse(answer.body) as Record<string, unknown>;
+  const print = { output, withNamespace: all && resource.namespaced, kind: kindName(resource), groupVersion: resource.groupVersion, resourceKind: resource.kind };
   if (table) {
     const t = body as unknown as Table;
-    if (t.rows.length === 0) {
+    if (t.rows.length === 0 && !values.watch) {
       process.stderr.write(resource.namespaced && namespace ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n');
       return 0;
     }
-    process.stdout.write(printTable(t, { wide: output === 'wide', withNamespace: all && resource.namespaced }));
+    if (t.rows.length > 0) process.stdout.write(printTable(t, { wide: output === 'wide', withNamespace: print.withNamespace }));
+    if (values.watch) await watchChanges(connection, collectionPath(resource, namespace), { name, selector: values.selector, resourceVersion: resourceVersionOf(body), accept: TABLE_ACCEPT, print, listed: t });
+    return 0;
+  }
+  if (values.watch) {
+    printObjects(name ? [body] : ((body.items ?? []) as Array<Record<string, unknown>>), print);
+    await watchChanges(connection, collectionPath(resource, namespace), { name, selector: values.selector, resourceVersion: resourceVersionOf(body), accept: 'application/json', print });
     return 0;
   }
   const items = (name ? [body] : (body.items as Array<Record<string, unknown>>)) as Array<{ metadata: { name: string } }>;

@@ -1,6 +1,7 @@
 import { SkerryError } from '../../../common/index.ts';
 import { connectionFrom } from '../client/connection.ts';
-import { chooseContainer, podPath, streamGet } from '../client/pod-streams.ts';
+import { streamGet } from '../client/connection.ts';
+import { chooseContainer, podPath } from '../client/pod-streams.ts';
 import { parseFlags, type Verb } from '../verb.ts';
 
 const usage = `Usage: skerry logs [flags] POD
