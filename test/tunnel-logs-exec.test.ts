@@ -20,12 +20,6 @@ const why = process.getuid?.() !== 0 ? 'needs root (containers: namespaces, moun
   : !fs.existsSync(KUBECTL_DISPATCHER) ? `needs kubectl at ${KUBECTL_DISPATCHER}` : undefined;
 const e2e = why ? test.skip : test.serial;
 const NEEDS = why ? ` (skipped: ${why})` : '';
-if (why) {
-  test('tunnel logs/exec end-to-end tests are skipped', (t) => {
-    t.log(`skipped: ${why}`);
-    t.pass();
-  });
-}
 
 const KUBECTL: Kubectl = { label: 'kubectl 1.31 (dispatcher)', binary: KUBECTL_DISPATCHER };
 const COUNTER = 'i=0; while true; do echo line $i; i=$((i+1)); sleep 0.2; done';
