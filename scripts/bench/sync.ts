@@ -212,7 +212,7 @@ async function run({ dir, quick, progress }: BenchContext): Promise<BenchResult>
       { id: 'agent-rss-idle', metric: 'agent RSS, idle, no pods (largest of the agents)', value: round1(agentIdle), unit: 'MiB', notes: `target ≤ ${TARGETS.agentRssMiB} MiB with 20 pods; edgecore ≈ 70 MB, K3s agent 275 MB` },
       { id: 'idle-uplink', metric: 'idle node uplink (node → server, TLS included)', value: Math.round(upBits), unit: 'bit/s', target: { op: '<=', value: TARGETS.idleUplinkBits }, notes: `${Math.round(((idleEnd.up - idleStart.up) * 3600) / idleSeconds / 1024)} KiB/hour; KubeEdge 0.25 kbit/s` },
       { id: 'idle-downlink', metric: 'idle node downlink (server → node)', value: Math.round(downBits), unit: 'bit/s' },
-      { id: 'catchup-small', metric: `catch-up after ${small} changes offline (view ${viewServices + agentCount} objects)`, value: few.bytes, unit: 'bytes', notes: `${few.full ? 'snapshot' : 'delta'}, ${few.changes} entries` },
+      { id: 'catchup-small', metric: `catch-up after ${small} changes offline (${viewServices} Services and their Endpoints in view)`, value: few.bytes, unit: 'bytes', notes: `${few.full ? 'snapshot' : 'delta'}, ${few.changes} entries` },
       { id: 'catchup-large', metric: `catch-up after ${large} changes offline`, value: many.bytes, unit: 'bytes', notes: `${many.full ? 'snapshot' : 'delta'}, ${many.changes} entries` },
       { id: 'snapshot', metric: 'full snapshot of the same view', value: snapshot.bytes, unit: 'bytes', notes: `${snapshot.changes} entries` },
       { id: 'catchup-ratio', metric: `catch-up bytes, ${large} vs ${small} changes`, value: round2(many.bytes / few.bytes), unit: '×', notes: `changes ratio ${round2(large / small)}×; bytes follow the changes, not the view` },
