@@ -48,6 +48,8 @@ const revisionOf = (rs: KubeObject) => Number(rs.metadata.annotations?.[REVISION
 export function deploymentReconciler(objects: ObjectStore, catalog: Catalog, now: () => Date, events: EventRecorder = discardEvents) {
   const Deployment = catalog.byResource('apps', 'v1', 'deployments')!;
   const ReplicaSet = catalog.byResource('apps', 'v1', 'replicasets')!;
+  const Pod = catalog.byResource('', 'v1', 'pods')!;
+  const Node = catalog.byResource('', 'v1', 'nodes')!;
 
   async function setReplicas(d: KubeObject, rs: KubeObject, replicas: number, annotations: Record<string, string> = {}): Promise<void> {
     if (replicasOf(rs) === replicas && Object.entries(annotations).every(([k, v]) => rs.metadata.annotations?.[k] === v)) return;
@@ -151,6 +153,25 @@ export function deploymentReconciler(objects: ObjectStore, catalog: Catalog, now
     };
   }
 
+  /** Pods of the Deployment's ReplicaSets bound to nodes whose Ready condition is Unknown (heartbeat lapsed). */
+  async function podsOnOfflineNodes(d: KubeObject, sets: KubeObject[]): Promise<number> {
+    const owners = new Set(sets.map((rs) => rs.metadata.uid));
+    const pods = (await objects.list(Pod, d.metadata.namespace)).items.filter((p) => (p.metadata.ownerReferences ?? []).some((o) => owners.has(o.uid)));
+    const offline = new Map<string, boolean>();
+    let count = 0;
+    for (const pod of pods) {
+      const node = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+      if (!node) continue;
+      if (!offline.has(node)) {
+        const found = await objects.get(Node, undefined, node).catch(() => undefined);
+        const ready = ((found?.status ?? {}) as { conditions?: Array<{ type: string; status: string }> }).conditions?.find((c) => c.type === 'Ready');
+        offline.set(node, ready?.status === 'Unknown');
+      }
+      if (offline.get(node)) count++;
+    }
+    return count;
+  }
+
   async function writeStatus(d: KubeObject, newSet: KubeObject | undefined, all: KubeObject[]): Promise<boolean> {
     const spec = (d.spec ?? {}) as DeploymentSpec;
     const replicas = spec.replicas ?? 1;
@@ -173,10 +194,20 @@ export function deploymentReconciler(objects: ObjectStore, catalog: Catalog, now
     const progressing = previous.find((c) => c.type === 'Progressing');
     const deadline = (spec.progressDeadlineSeconds ?? 600) * 1000;
     const lastProgress = progressed || !progressing ? now().getTime() : Date.parse(progressing.lastUpdateTime);
+    // As Kubernetes: once timed out, a rollout stays timed out until it makes progress again.
+    const deadlineHit = (progressing?.reason === 'ProgressDeadlineExceeded' && !progressed) || now().getTime() - lastProgress > deadline;
+    // An edge rollout waits for nodes that are offline (their pods cannot report) instead of
+    // failing: while any pod of it sits on a node whose heartbeat lapsed, the deadline holds.
+    const wasWaiting = progressing?.message.endsWith('on offline nodes.') ?? false;
+    const waiting = !complete && !spec.paused && (deadlineHit || wasWaiting) ? await podsOnOfflineNodes(d, all) : 0;
+    // Waiting moves lastUpdateTime now and then (not every pass, which would write each second),
+    // so the deadline starts afresh, not already spent, once the nodes are back.
+    const refresh = !wasWaiting || now().getTime() - Date.parse(progressing!.lastUpdateTime) > Math.min(30_000, deadline / 2);
     let progress: Condition;
     if (complete) progress = condition(previous, 'Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${name}" has successfully progressed.`, at, false);
     else if (spec.paused) progress = condition(previous, 'Progressing', 'Unknown', 'DeploymentPaused', 'Deployment is paused', at, false);
-    else if (now().getTime() - lastProgress > deadline) progress = condition(previous, 'Progressing', 'False', 'ProgressDeadlineExceeded', `ReplicaSet "${name}" has timed out progressing.`, at, false);
+    else if (waiting > 0) progress = condition(previous, 'Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${name}" is progressing; waiting for ${waiting} pod(s) on offline nodes.`, at, refresh);
+    else if (deadlineHit) progress = condition(previous, 'Progressing', 'False', 'ProgressDeadlineExceeded', `ReplicaSet "${name}" has timed out progressing.`, at, false);
     else progress = condition(previous, 'Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${name}" is progressing.`, at, progressed);
     const available = counts.availableReplicas >= minimum
       ? condition(previous, 'Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.', at, false)
