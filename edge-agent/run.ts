@@ -7,6 +7,7 @@ import { backoffDelay } from '../common/sync/index.ts';
 import { joinCluster, type NodeIdentity } from './join/index.ts';
 import { startHeartbeat } from './node-status/index.ts';
 import { startPodManager, type BackoffPolicy, type PodManager } from './pods/index.ts';
+import { createProber } from './probes/index.ts';
 import { openOutbox, openStateDb, openViewCache, startAgentSync, type AgentSync, type Outbox, type ViewCache } from './sync/index.ts';
 import { startTunnelClient, type TunnelClient } from './tunnel/index.ts';
 
@@ -70,7 +71,8 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     renewSeconds: config.renewSeconds ?? 10,
   });
   beat = heartbeat.beat;
-  pods = startPodManager({ node: identity.nodeName, nodeIp, dataDir: config.dataDir, cache, outbox, flush: sync.flush, ...config.pods });
+  const prober = createProber({ kubeVersion: config.version });
+  pods = startPodManager({ node: identity.nodeName, nodeIp, dataDir: config.dataDir, cache, outbox, flush: sync.flush, prober, ...config.pods });
   const podManager = pods;
   tunnel = startTunnelClient({ identity, url: config.tunnelUrl, locate: (ns, pod, container, previous) => podManager.findContainer(ns, pod, container, previous) });
   const dialer = tunnel;

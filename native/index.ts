@@ -51,3 +51,4 @@ export { DEFAULT_RUNTIME_ROOT } from './runtime/state.ts';
 export { defaultSpec } from './runtime/default-spec.ts';
 export { createContainerCgroup, findContainerCgroup, listContainerCgroups, type CgroupStats, type ContainerCgroup } from './cgroups/index.ts';
 export { getXattr, makeCharDevice, makeNode, mountOverlay, setXattr, unmount } from './fs/index.ts';
+export { connectInNetns } from './net/index.ts';

@@ -62,6 +62,8 @@ export interface Addon {
   /** Overlay of `lowers` (top first); read-only without upper and work. */
   mountOverlay(target: string, lowers: string[], upper?: string, work?: string): void;
   unmount(target: string, detach?: boolean): void;
+  /** A TCP connection (non-blocking fd) made from inside the network namespace at nsPath; address is an IP literal. */
+  connectInNetns(nsPath: string, address: string, port: number, timeoutMs: number): Promise<number>;
   constants: Record<KernelConstant, number>;
 }
 

@@ -30,7 +30,11 @@ for (const [from, to, hint] of addons) {
     process.stderr.write(`build: ${from} is missing; ${hint}\n`);
     process.exit(1);
   }
-  fs.copyFileSync(source, path.join(dist, to));
+  // Copy, then rename over the old file: a running server or agent has the old addon mapped,
+  // and rewriting that inode in place crashes it (SIGSEGV); a rename leaves it its copy.
+  const target = path.join(dist, to);
+  fs.copyFileSync(source, `${target}.tmp`);
+  fs.renameSync(`${target}.tmp`, target);
 }
 
 await build({

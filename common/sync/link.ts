@@ -15,6 +15,8 @@ export interface LinkOptions {
   keepaliveSeconds: number;
   will?: { topic: string; payload: Buffer };
   backoff?: { initialMs: number; maxMs: number };
+  /** The jitter's source (tests pin it). */
+  random?: () => number;
 }
 
 export function connectLink(options: LinkOptions): MqttClient {
@@ -28,7 +30,7 @@ export function connectLink(options: LinkOptions): MqttClient {
     clean: true,
     keepalive: options.keepaliveSeconds,
     connectTimeout: Math.max(5_000, options.keepaliveSeconds * 1000),
-    reconnectPeriod: backoffDelay(0, backoff),
+    reconnectPeriod: backoffDelay(0, backoff, options.random),
     // A refused login is often only early (a node whose user an external broker has not
     // loaded yet); mqtt.js would give up for good, so keep retrying with the back-off.
     reconnectOnConnackError: true,
@@ -39,12 +41,15 @@ export function connectLink(options: LinkOptions): MqttClient {
   const client = mqtt.connect(options.url, clientOptions);
   client.on('connect', () => {
     attempt = 0;
+    // mqtt.js reads the period in its own close handler, before ours: without this reset,
+    // the first drop after a long outage would wait that outage's last, longest delay.
+    client.options.reconnectPeriod = backoffDelay(0, backoff, options.random);
     (client.stream as Partial<Socket> | undefined)?.setNoDelay?.(true);
   });
   // mqtt.js reads reconnectPeriod each time it schedules a reconnect, so moving it here
   // gives every retry its own jittered, growing delay.
   client.on('close', () => {
-    client.options.reconnectPeriod = backoffDelay(++attempt, backoff);
+    client.options.reconnectPeriod = backoffDelay(++attempt, backoff, options.random);
   });
   return client;
 }

@@ -158,7 +158,8 @@ export async function startContainer(req: StartRequest): Promise<Container | und
   }
   const at = rfc3339();
   recordStarted(req.slot.record, { id: s.id, at, image: s.image!.name, imageID: s.image!.imageID, sandboxId: req.sandbox.id, attempt: s.attempt });
-  Object.assign(req.slot, { handle: s.handle, runningSince: at, stopSignal: s.image!.stopSignal, lastFailure: undefined });
+  // Running once the worker has seen it through its postStart hook (watch).
+  Object.assign(req.slot, { handle: s.handle, stopSignal: s.image!.stopSignal, lastFailure: undefined });
   delete req.slot.waiting;
   const t = { kind: req.slot.kind, name: req.slot.spec.name };
   req.ctx.record(req.pod, t, 'Normal', 'Created', `Created container ${req.slot.spec.name}`);

@@ -1,5 +1,5 @@
 // What every pod worker shares: the node's facts, its stores and the seams to the kernel,
-// the view, the outbox and (later) the prober.
+// the view, the outbox and the prober.
 import type { Logger } from '../../common/index.ts';
 import type { Container } from '../../native/index.ts';
 import type { ImageStore } from '../images/store/index.ts';
@@ -9,25 +9,58 @@ import type { ImageService } from './images.ts';
 import type { ObjectSource } from './spec/env.ts';
 import type { ContainerKind, KubeContainer, Pod } from './types.ts';
 
-/** What a prober is given for one started container (liveness, readiness, startup probes). */
-export interface ProbeTarget {
+/** Where a pod's network is: its own namespace (no pod IP yet), or the host's at podIP (hostNetwork). */
+export interface PodNetwork {
+  /** The pod's network namespace file, <podsRoot>/<uid>/ns/net; absent for hostNetwork pods. */
+  netns?: string;
+  /** The pod's IP when it has one (hostNetwork: the node's). */
+  podIP?: string;
+}
+
+/** A container a lifecycle hook runs for. */
+export interface HookTarget {
   pod: Pod;
   container: KubeContainer;
-  kind: ContainerKind;
   handle: Container;
-  startedAt: string;
+  network: PodNetwork;
+}
+
+export type ProbeKind = 'liveness' | 'readiness' | 'startup';
+
+/** What a prober is given for one started (or adopted) app container. */
+export interface ProbeTarget extends HookTarget {
+  /** When the container started (initialDelaySeconds counts from here), ms since the epoch. */
+  startedAtMs: number;
   /** Readiness: the container's `ready` and the pod's Ready condition follow it. */
   setReady(ready: boolean): void;
-  /** Liveness failure: the container is killed and restarted as its restartPolicy says. */
-  restart(reason: string): void;
+  /** The startup probe succeeded: `started`, and liveness and readiness probing, follow it. */
+  setStarted(started: boolean): void;
+  /** A liveness or startup failure: killed (preStop, stop signal, SIGKILL after the grace), restarted as restartPolicy says. */
+  restart(probe: Exclude<ProbeKind, 'readiness'>, graceSeconds: number | undefined): void;
+  /** Records an event about the container (Unhealthy, ProbeWarning). */
+  event(type: 'Normal' | 'Warning', reason: string, message: string): void;
+  /** The pod is being deleted: liveness and startup probes stop then, readiness goes on. */
+  terminating(): boolean;
+}
+
+/** A container's probes, and their verdicts at the start: `started` and `ready` before any probe ran. */
+export interface ProbeWatch {
+  started: boolean;
+  ready: boolean;
+  stop(): void;
 }
 
 /**
- * The hook point for probes and lifecycle hooks (a later step). Without a prober a running
- * container is ready, as the kubelet treats one without a readiness probe.
+ * Probes and lifecycle hooks (edge-agent/probes). Without a prober a running container is
+ * started and ready, as the kubelet treats one without probes, and hooks do not run.
  */
 export interface Prober {
-  watch(target: ProbeTarget): { stop(): void };
+  watch(target: ProbeTarget): ProbeWatch;
+  /**
+   * Runs the container's postStart or preStop handler until it ends or `signal` aborts it.
+   * Resolves with the kubelet's failure message, undefined when it succeeded; never rejects.
+   */
+  runHook(hook: 'postStart' | 'preStop', target: HookTarget, signal: AbortSignal): Promise<string | undefined>;
 }
 
 export interface PodContext {

@@ -9,8 +9,10 @@ import type { Prober } from './context.ts';
 
 export { startPodManager } from './manager.ts';
 export { KUBELET_BACKOFF, type BackoffPolicy } from './backoff.ts';
-export type { Prober, ProbeTarget } from './context.ts';
-export type { Pod } from './types.ts';
+export type { HookTarget, PodNetwork, ProbeKind, Prober, ProbeTarget, ProbeWatch } from './context.ts';
+export type { Handler, HttpGetAction, KubeContainer, Pod, Probe } from './types.ts';
+/** Kubernetes' $(VAR) expansion, for exec probe commands (expanded with the container's literal env). */
+export { expand } from './spec/expansion.ts';
 
 export interface PodManagerOptions {
   node: string;
@@ -31,7 +33,7 @@ export interface PodManagerOptions {
   allowPrivileged?: boolean;
   /** The pids limit of every container's cgroup; default 4096. */
   pidsLimit?: number;
-  /** Probes and lifecycle hooks, when there is a prober (a later step). */
+  /** Probes and lifecycle hooks (edge-agent/probes); without one, containers are ready while running and hooks do not run. */
   prober?: Prober;
 }
 

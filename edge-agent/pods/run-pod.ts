@@ -83,7 +83,7 @@ async function startIfDue(w: PodWorker, slot: LiveSlot): Promise<boolean> {
     return false;
   }
   w.persist();
-  w.watch(slot, handle, r.startedAt!);
+  w.watch(slot, handle, r.startedAt!, true);
   return true;
 }
 
@@ -120,8 +120,11 @@ async function initStep(w: PodWorker): Promise<'done' | 'wait'> {
 async function appStep(w: PodWorker): Promise<'done'> {
   const slots = w.slotsOf('app');
   for (const slot of slots) {
+    // As the kubelet, the next container starts only once this one's postStart hook ended.
+    if (slot.postStart) break;
     if (slot.handle || !shouldRestart(w.pod!, 'app', slot.record, false)) continue;
     await startIfDue(w, slot);
+    if (slot.postStart) break;
   }
   const finished = slots.every((s) => !s.handle && s.record.containerId && s.record.terminated && !shouldRestart(w.pod!, 'app', s.record, false));
   if (finished) w.record.terminal = slots.every((s) => s.record.terminated!.exitCode === 0) ? 'Succeeded' : 'Failed';

@@ -4,6 +4,7 @@
 import type { Container } from '../../native/index.ts';
 import type { BackoffEntry } from './backoff.ts';
 import type { ReadyImage } from './images.ts';
+import type { Stopping } from './kill.ts';
 import type { ContainerKind, KubeContainer, SlotRecord, Terminated } from './types.ts';
 
 export interface LiveSlot {
@@ -25,8 +26,14 @@ export interface LiveSlot {
   backoffNoticeFor?: string;
   /** The last Failed event's message, so a repeated failure is not recorded on every sync. */
   lastFailure?: string;
+  /** What the prober said; undefined: no verdict needed (ready, started while running). */
   probeReady?: boolean;
+  probeStarted?: boolean;
   probe?: { stop(): void };
+  /** Set while the postStart hook runs: the container is not Running yet, later containers wait. */
+  postStart?: AbortController;
+  /** Set while the container is being stopped (preStop, stop signal, SIGKILL timer). */
+  stopping?: Stopping;
 }
 
 export const slotKey = (kind: ContainerKind, name: string) => `${kind}:${name}`;

@@ -102,3 +102,16 @@ test('hostNetwork pods report the node address as their IP; condition times hold
   t.is(conditions.Ready!.lastTransitionTime, T0);
   t.is(conditions.ContainersReady!.lastTransitionTime, T1);
 });
+
+test('probes: a startup probe not passed yet leaves the container unstarted and unready; readiness decides ready', (t) => {
+  const running = { record: started, runningSince: T0 };
+  const unstarted = run(pod(), [{ ...running, probeStarted: false, probeReady: true }]);
+  t.like(unstarted.containerStatuses[0], { started: false, ready: false, state: { running: { startedAt: T0 } } });
+  t.like(condition(unstarted, 'Ready'), { status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [c]' });
+  const unready = run(pod(), [{ ...running, probeStarted: true, probeReady: false }]);
+  t.like(unready.containerStatuses[0], { started: true, ready: false });
+  t.is(unready.phase, 'Running');
+  const ready = run(pod(), [{ ...running, probeStarted: true, probeReady: true }]);
+  t.like(ready.containerStatuses[0], { started: true, ready: true });
+  t.like(condition(ready, 'ContainersReady'), { status: 'True' });
+});

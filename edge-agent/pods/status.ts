@@ -16,6 +16,8 @@ export interface SlotView {
   waiting?: { reason: string; message?: string };
   /** What a prober said; undefined means no readiness probe (ready while running). */
   probeReady?: boolean;
+  /** What the startup probe said; undefined means none (started while running). */
+  probeStarted?: boolean;
 }
 
 export interface StatusInput {
@@ -76,18 +78,20 @@ export function containerStatus(view: SlotView, kind: ContainerKind, input: Stat
   const r = view.record;
   const { state, last } = stateOf(view, kind, input, defaultReason);
   const running = view.runningSince !== undefined;
+  // The prober manager: not ready before the startup probe succeeded.
+  const started = running && (view.probeStarted ?? true);
   const mounts = r?.containerId ? mountStatuses(input.pod, view.spec) : [];
   return {
     name: view.spec.name,
     state,
     lastState: last ? terminatedState(last) : {},
     // The prober manager marks an init container ready once it exited 0.
-    ready: kind === 'init' ? exitOf(state) === 0 : running && (view.probeReady ?? true),
+    ready: kind === 'init' ? exitOf(state) === 0 : started && (view.probeReady ?? true),
     restartCount: r?.restartCount ?? 0,
     image: r?.image ?? view.spec.image ?? '',
     imageID: r?.imageID ?? '',
     ...(r?.containerId && { containerID: `skerry://${r.containerId}` }),
-    started: running,
+    started,
     ...(mounts.length > 0 && { volumeMounts: mounts }),
   };
 }

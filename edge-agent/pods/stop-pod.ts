@@ -1,12 +1,12 @@
 // Stopping a pod as the kubelet does: on deletion (or when the pod left the view) every
-// running container gets its stop signal (SIGTERM unless the image says otherwise), then
-// SIGKILL once the grace period is over; when all have ended, the pod's namespaces, mounts,
-// bundles and rendered volumes go, and the final status is reported.
+// running container runs its preStop hook, gets its stop signal (SIGTERM unless the image
+// says otherwise), then SIGKILL once the grace period is over; when all have ended, the
+// pod's namespaces, mounts, bundles and rendered volumes go, and the final status is reported.
 import fs from 'node:fs';
 import { unmountAll } from './host/mounts.ts';
 import { removeSandbox } from './host/sandbox.ts';
-import { stopSignalOf } from './slot.ts';
-import { sendSignal, type PodWorker } from './worker.ts';
+import { shortenGrace, stopContainer } from './kill.ts';
+import type { PodWorker } from './worker.ts';
 
 const DEFAULT_GRACE_SECONDS = 30;
 
@@ -17,30 +17,22 @@ function graceMs(w: PodWorker): number {
   return Math.max(0, meta.deletionGracePeriodSeconds ?? w.pod.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS) * 1000;
 }
 
-function signalAll(w: PodWorker, first: boolean, kill: boolean): void {
-  for (const slot of w.slots.values()) {
-    if (!slot.handle) continue;
-    if (first) w.ctx.record(w.lastSpec, { kind: slot.kind, name: slot.spec.name }, 'Normal', 'Killing', `Stopping container ${slot.spec.name}`);
-    sendSignal(slot.handle, kill ? 'SIGKILL' : stopSignalOf(slot.stopSignal));
-  }
-}
-
 export async function terminate(w: PodWorker): Promise<void> {
   const now = Date.now();
   const deadline = now + graceMs(w);
   if (!w.terminating) {
-    w.terminating = { deadline, killed: false, inView: Boolean(w.pod) };
+    w.terminating = { deadline, inView: Boolean(w.pod) };
     w.ctx.log.info({ pod: w.name, graceMs: deadline - now, inView: Boolean(w.pod) }, 'stopping pod');
-    signalAll(w, true, deadline <= now);
   } else if (deadline < w.terminating.deadline) w.terminating.deadline = deadline;
-  if (now >= w.terminating.deadline && !w.terminating.killed) {
-    w.terminating.killed = true;
-    signalAll(w, false, true);
+  // Each container: preStop, stop signal, SIGKILL at the deadline (kill.ts); one already
+  // stopping (a failed liveness probe) keeps its stop, cut short by a shorter deadline.
+  for (const slot of w.slots.values()) {
+    if (!slot.handle) continue;
+    if (slot.stopping) shortenGrace(slot, w.terminating.deadline);
+    else stopContainer(w, slot, `Stopping container ${slot.spec.name}`, w.terminating.deadline - now);
   }
-  if ([...w.slots.values()].some((s) => s.handle)) {
-    w.wakeIn(Math.max(0, w.terminating.deadline - now));
-    return w.report();
-  }
+  // Exits wake the worker; the last one finds nothing running.
+  if ([...w.slots.values()].some((s) => s.handle)) return w.report();
   if (!w.cleanedUp) await cleanUpRuntime(w);
   if (w.pod) return w.report();
   // Gone from the view: nothing of the pod stays on the node.

@@ -62,6 +62,36 @@ export interface PodSecurityContext {
 
 export type Quantity = string | number;
 
+export interface ContainerPort { name?: string; containerPort: number; protocol?: string }
+
+export interface HttpGetAction {
+  path?: string;
+  port: number | string;
+  host?: string;
+  scheme?: 'HTTP' | 'HTTPS';
+  httpHeaders?: Array<{ name: string; value: string }>;
+}
+
+/** The handlers a probe or a lifecycle hook may name (exactly one, as validated). */
+export interface Handler {
+  exec?: { command?: string[] };
+  httpGet?: HttpGetAction;
+  tcpSocket?: { port: number | string; host?: string };
+  grpc?: { port: number; service?: string };
+  sleep?: { seconds: number };
+}
+
+export interface Probe extends Handler {
+  initialDelaySeconds?: number;
+  timeoutSeconds?: number;
+  periodSeconds?: number;
+  successThreshold?: number;
+  failureThreshold?: number;
+  terminationGracePeriodSeconds?: number;
+}
+
+export interface Lifecycle { postStart?: Handler; preStop?: Handler }
+
 export interface KubeContainer {
   name: string;
   image?: string;
@@ -74,6 +104,11 @@ export interface KubeContainer {
   resources?: { limits?: Record<string, Quantity>; requests?: Record<string, Quantity> };
   volumeMounts?: VolumeMount[];
   securityContext?: SecurityContext;
+  ports?: ContainerPort[];
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
+  startupProbe?: Probe;
+  lifecycle?: Lifecycle;
 }
 
 export interface KeyToPath { key: string; path: string; mode?: number }

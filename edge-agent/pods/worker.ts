@@ -2,14 +2,17 @@
 // change, a container exit, a back-off timer), so the pod's state has one writer. Each
 // pass adopts what a previous agent left (first pass only), records exits, then runs the
 // pod's steps or stops it, and reports the status when it changed.
+import path from 'node:path';
 import type { Container, ContainerExit } from '../../native/index.ts';
 import { adopt } from './adopt.ts';
-import type { PodContext } from './context.ts';
+import type { HookTarget, PodContext, PodNetwork } from './context.ts';
 import { rfc3339 } from './events.ts';
 import type { Sandbox } from './host/sandbox.ts';
+import { clearStopping } from './kill.ts';
+import { afterStart } from './lifecycle.ts';
 import { podPaths, readPodRecord, writePodRecord, newPodRecord, type PodPaths } from './record.ts';
 import { runPod } from './run-pod.ts';
-import { slotKey, stopSignalOf, terminationOf, type LiveSlot } from './slot.ts';
+import { slotKey, terminationOf, type LiveSlot } from './slot.ts';
 import type { NodeFacts } from './spec/fields.ts';
 import { podStatus, type SlotView } from './status.ts';
 import { settleTerminal, terminate } from './stop-pod.ts';
@@ -28,7 +31,7 @@ export class PodWorker {
   readonly slots = new Map<string, LiveSlot>();
   sandbox?: Sandbox;
   volumes?: Map<string, PreparedVolume>;
-  terminating?: { deadline: number; killed: boolean; inView: boolean };
+  terminating?: { deadline: number; inView: boolean };
   /** Its runtime objects are gone (after termination or a terminal phase). */
   cleanedUp = false;
   lastMountFailure?: string;
@@ -57,8 +60,23 @@ export class PodWorker {
     return { hostIP: this.ctx.nodeIp, ...(this.lastSpec.spec.hostNetwork && { podIP: this.ctx.nodeIp }) };
   }
 
+  /** False once the agent stopped acting for this pod (its containers keep running). */
+  get active(): boolean {
+    return !this.stopped;
+  }
+
   get name(): string {
     return `${this.lastSpec.metadata.namespace}/${this.lastSpec.metadata.name}`;
+  }
+
+  /** Where probes and hooks reach the pod: its net namespace file (no pod IP yet), or the node for hostNetwork. */
+  get network(): PodNetwork {
+    if (this.lastSpec.spec.hostNetwork) return { podIP: this.ctx.nodeIp };
+    return { netns: path.join(this.paths.run, 'ns', 'net') };
+  }
+
+  hookTarget(slot: LiveSlot, handle: Container): HookTarget {
+    return { pod: this.lastSpec, container: slot.spec, handle, network: this.network };
   }
 
   /** A new view of the pod (undefined: it left the view). */
@@ -135,45 +153,25 @@ export class PodWorker {
     }, Math.max(0, ms));
   }
 
-  /** Follows a running container: its exit is recorded by the loop, then the pod syncs. */
-  watch(slot: LiveSlot, handle: Container, startedAt: string): void {
+  /**
+   * Follows a running container: its exit is recorded by the loop, then the pod syncs. A
+   * `fresh` start (not an adopted container) runs its postStart hook before it is Running.
+   */
+  watch(slot: LiveSlot, handle: Container, startedAt: string, fresh = false): void {
     slot.handle = handle;
-    slot.runningSince = startedAt;
     void handle.wait().then((exit) => {
       if (this.stopped) return;
       this.exits.push({ slot, handle, exit, at: Date.now() });
       this.kick();
     });
-    this.startProbe(slot, handle, startedAt);
-  }
-
-  private startProbe(slot: LiveSlot, handle: Container, startedAt: string): void {
-    const prober = this.ctx.prober;
-    if (!prober) return;
-    slot.probeReady = false;
-    slot.probe = prober.watch({
-      pod: this.lastSpec, container: slot.spec, kind: slot.kind, handle, startedAt,
-      setReady: (ready) => {
-        if (slot.handle !== handle || slot.probeReady === ready) return;
-        slot.probeReady = ready;
-        this.kick();
-      },
-      restart: (reason) => {
-        if (slot.handle !== handle) return;
-        this.ctx.log.info({ pod: this.name, container: slot.spec.name, reason }, 'prober asked for a restart');
-        this.ctx.record(this.lastSpec, { kind: slot.kind, name: slot.spec.name }, 'Normal', 'Killing', `Container ${slot.spec.name} failed liveness probe, will be restarted`);
-        sendSignal(handle, stopSignalOf(slot.stopSignal));
-        const graceMs = (this.lastSpec.spec.terminationGracePeriodSeconds ?? 30) * 1000;
-        setTimeout(() => slot.handle === handle && sendSignal(handle, 'SIGKILL'), graceMs).unref();
-      },
-    });
+    afterStart(this, slot, handle, startedAt, fresh);
   }
 
   private async recordExits(): Promise<void> {
     for (const { slot, handle, exit, at } of this.exits.splice(0)) {
       if (slot.handle !== handle) continue;
-      slot.probe?.stop();
-      Object.assign(slot, { handle: undefined, runningSince: undefined, probeReady: undefined, probe: undefined, image: undefined, finishedAtMs: at });
+      this.forgetRun(slot);
+      Object.assign(slot, { handle: undefined, runningSince: undefined, image: undefined, finishedAtMs: at });
       slot.record.terminated = terminationOf(exit, slot.record, rfc3339(at));
       this.persist();
       this.ctx.log.info({ pod: this.name, container: slot.spec.name, exitCode: slot.record.terminated.exitCode, reason: slot.record.terminated.reason }, 'container exited');
@@ -188,7 +186,7 @@ export class PodWorker {
   /** Computes the status and reports it when it differs from the last report. */
   report(): void {
     const pod = this.pod ?? this.lastSpec;
-    const view = (s: LiveSlot): SlotView => ({ spec: s.spec, record: s.record, runningSince: s.runningSince, waiting: s.waiting, probeReady: s.probeReady });
+    const view = (s: LiveSlot): SlotView => ({ spec: s.spec, record: s.record, runningSince: s.runningSince, waiting: s.waiting, probeReady: s.probeReady, probeStarted: s.probeStarted });
     const deleting = !this.pod || Boolean(this.pod.metadata.deletionTimestamp);
     const { status, conditions } = podStatus({
       pod, record: this.record, init: this.slotsOf('init').map(view), app: this.slotsOf('app').map(view),
@@ -214,8 +212,16 @@ export class PodWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    for (const slot of this.slots.values()) slot.probe?.stop();
+    for (const slot of this.slots.values()) this.forgetRun(slot);
     await this.busy;
+  }
+
+  /** Ends what followed a container's run: its probes, a postStart hook, a stop in progress. */
+  private forgetRun(slot: LiveSlot): void {
+    slot.probe?.stop();
+    slot.postStart?.abort();
+    clearStopping(slot);
+    Object.assign(slot, { probe: undefined, probeReady: undefined, probeStarted: undefined, postStart: undefined });
   }
 }
 

@@ -44,12 +44,15 @@ export interface AgentSync {
 const REPORTS_PER_MESSAGE = 100;
 const REPORT_RESEND_MS = 5_000;
 const HELLO_MIN_INTERVAL_MS = 1_000;
+const RECONNECT_BACKOFF = { initialMs: 500, maxMs: 3_000 };
 
 export function startAgentSync(options: AgentSyncOptions): AgentSync {
   const session = crypto.randomBytes(8).toString('hex');
   const { node, cache, outbox } = options;
   const presence = (online: boolean) => encodeMessage({ t: 'presence', session, online });
-  const client = connectLink({ ...options.broker, keepaliveSeconds: options.keepaliveSeconds, will: { topic: nodeTopic(node, 'presence'), payload: presence(false) } });
+  // A node must be back within seconds of its link returning (the 5 s), so its retries
+  // stay short: jittered between 0.25 and 3 s, which still spreads a fleet's reconnects.
+  const client = connectLink({ ...options.broker, keepaliveSeconds: options.keepaliveSeconds, will: { topic: nodeTopic(node, 'presence'), payload: presence(false) }, backoff: RECONNECT_BACKOFF });
   let connected = false;
   let epoch: string | undefined;
   let parts: { from: number; to: number; full: boolean; got: Map<number, ViewChange[]>; parts: number } | undefined;

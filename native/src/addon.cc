@@ -4,6 +4,7 @@
 #include <sys/mount.h>
 
 #include "fsops.h"
+#include "netns.h"
 #include "probe.h"
 #include "spawn.h"
 
@@ -35,6 +36,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mknod", Napi::Function::New(env, skerry::Mknod));
   exports.Set("mountOverlay", Napi::Function::New(env, skerry::MountOverlay));
   exports.Set("unmount", Napi::Function::New(env, skerry::Unmount));
+  exports.Set("connectInNetns", Napi::Function::New(env, skerry::ConnectInNetns));
   exports.Set("constants", Constants(env));
   return exports;
 }

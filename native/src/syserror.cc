@@ -9,13 +9,17 @@ std::string ErrnoName(int err) {
   return name ? std::string(name) : "E" + std::to_string(err);
 }
 
-void ThrowSysError(Napi::Env env, int err, const std::string& what) {
+Napi::Error SysError(Napi::Env env, int err, const std::string& what) {
   std::string message = what + ": " + ErrnoName(err) + " (" + strerror(err) + ")";
   Napi::Error error = Napi::Error::New(env, message);
   error.Set("errno", Napi::Number::New(env, err));
   error.Set("code", Napi::String::New(env, ErrnoName(err)));
   error.Set("syscall", Napi::String::New(env, what));
-  error.ThrowAsJavaScriptException();
+  return error;
+}
+
+void ThrowSysError(Napi::Env env, int err, const std::string& what) {
+  SysError(env, err, what).ThrowAsJavaScriptException();
 }
 
 }  // namespace skerry

@@ -128,6 +128,8 @@ function newLab(id: string, nodeCount: number): Lab {
       const child = spawn('/usr/bin/nsenter', [`--net=/run/netns/${netns}`, '--', ...argv], options);
       lab.processes.add(child);
       child.once('exit', () => lab.processes.delete(child));
+      // A process that never started has nothing to stop; its caller sees the failure as an exit.
+      child.once('error', () => lab.processes.delete(child));
       return child;
     },
     async netem(netns, dev, impairment) {
@@ -185,6 +187,7 @@ async function startWire(lab: LabInternals, node: LabNode): Promise<Wire> {
   const child = lab.runIn(lab.server, [PYTHON, WIRE, `/run/netns/${node.netns}`, node.serverDev, node.dev], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d));
+  child.stdin!.on('error', () => undefined); // a dead wire is reported by `gone`, not by EPIPE
   const answers = readline.createInterface({ input: child.stdout! });
   const waiting: Array<(answer: Record<string, unknown>) => void> = [];
   const gone = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`wire for ${node.netns} exited (${code}): ${stderr.trim()}`))));
