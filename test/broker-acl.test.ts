@@ -7,7 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import type { IClientOptions, MqttClient } from 'mqtt';
-import { SERVER_MQTT_USER, SERVER_SUBSCRIPTIONS, nodeTopic } from '../common/sync/topics.ts';
+import { SERVER_MQTT_USER, SERVER_SUBSCRIPTIONS, nodeTopic } from '../common/sync/index.ts';
 import { type BrokerPrincipal, type EmbeddedBroker, reloadMosquitto, startEmbeddedBroker, writeMosquittoConfig } from '../server/broker/index.ts';
 import { Inbox, type TestPki, connectClient, makeTestPki } from '../server/broker/testing.ts';
 

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import test, { type ExecutionContext } from 'ava';
 import type { IClientOptions, MqttClient } from 'mqtt';
-import { SERVER_MQTT_USER, nodeTopic } from '../common/sync/topics.ts';
+import { SERVER_MQTT_USER, nodeTopic } from '../common/sync/index.ts';
 import { type BrokerPrincipal, type EmbeddedBroker, type EmbeddedBrokerOptions, startEmbeddedBroker } from '../server/broker/index.ts';
 import { Inbox, type TestPki, connectClient, makeTestPki } from '../server/broker/testing.ts';
 

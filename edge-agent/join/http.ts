@@ -1,7 +1,7 @@
 // The agent's two requests: fetch the CA unverified (it is checked against the token's
 // hash before anything is trusted), then the join itself over TLS pinned to that CA.
 import https from 'node:https';
-import { SkerryError } from '../../common/index.ts';
+import { SkerryError, type JoinAnswer } from '../../common/index.ts';
 
 const TIMEOUT_MS = 30_000;
 const MAX_ANSWER = 1024 * 1024;
@@ -11,14 +11,7 @@ export interface Answer {
   body: Buffer;
 }
 
-export interface JoinAnswer {
-  nodeName: string;
-  credential: { username: string; password: string };
-  broker: { url: string };
-  api: { url: string };
-  /** The log/exec tunnel; servers from before the tunnel do not name one. */
-  tunnel?: { url: string };
-}
+export type { JoinAnswer };
 
 /**
  * GET <server>/cacerts without verifying the server: there is nothing to verify against

@@ -2,7 +2,7 @@
 // it kept (docs/adr/007-joining-nodes.md).
 import os from 'node:os';
 import { componentLogger, SkerryError } from '../../common/index.ts';
-import { isNodeName } from '../../common/sync/topics.ts';
+import { isNodeName } from '../../common/sync/index.ts';
 import { fetchCaCerts, postJoin, readJoinAnswer } from './http.ts';
 import { ensureNodePassword, readIdentity, writeIdentity, type NodeIdentity } from './state.ts';
 import { parsePinnedToken, sha256Hex } from './token.ts';

@@ -60,3 +60,4 @@ export async function createApi(options: ApiOptions): Promise<Api> {
 }
 export { labelSelectorFromObject, selectorToString, type Matcher } from './selectors/index.ts';
 export { applyPatch, fieldPatch, PatchError } from './patch/index.ts';
+export { quantityFromJson, quantityString, type Quantity } from './validation/index.ts';

@@ -9,7 +9,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { SkerryError } from '../../common/errors.ts';
-import { NODE_MAY_READ, NODE_MAY_WRITE, SERVER_MAY_READ, SERVER_MAY_WRITE, SERVER_MQTT_USER, isNodeName, nodeTopic } from '../../common/sync/topics.ts';
+import { NODE_MAY_READ, NODE_MAY_WRITE, SERVER_MAY_READ, SERVER_MAY_WRITE, SERVER_MQTT_USER, isNodeName, nodeTopic } from '../../common/sync/index.ts';
 import { makeDurableDir, writeFileDurably } from '../../storage/content/index.ts';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './policy.ts';
 import { mosquittoPasswordLine } from './mosquitto-passwd.ts';

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { SERVER_SUBSCRIPTIONS, nodeTopic } from '../../common/sync/topics.ts';
+import { SERVER_SUBSCRIPTIONS, nodeTopic } from '../../common/sync/index.ts';
 import { type BrokerPrincipal, isValidPrincipal, principalMayPublish, principalMaySubscribe, principalName } from './policy.ts';
 
 const server: BrokerPrincipal = { kind: 'server' };

@@ -1,7 +1,7 @@
 // Who may do what on the broker, for the embedded broker's hooks. The rules themselves live in
 // common/sync/topics.ts (the same table the Mosquitto ACL file is generated from); this file
 // only maps an authenticated principal onto them.
-import { SERVER_MQTT_USER, isNodeName, nodeMayPublish, nodeMaySubscribe, serverMayPublish, serverMaySubscribe } from '../../common/sync/topics.ts';
+import { SERVER_MQTT_USER, isNodeName, nodeMayPublish, nodeMaySubscribe, serverMayPublish, serverMaySubscribe } from '../../common/sync/index.ts';
 
 /** The largest payload a publish may carry unless configured otherwise. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;

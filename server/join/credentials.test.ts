@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import test from 'ava';
-import { SERVER_MQTT_USER } from '../../common/sync/topics.ts';
+import { SERVER_MQTT_USER } from '../../common/sync/index.ts';
 import { createNodeCredentials, nodeAndSecret } from './credentials.ts';
 import { CLUSTER_TOKEN, objectStore } from './fixture.test-helper.ts';
 import { admitNode, NODE_PASSWORD_NAMESPACE, nodePasswordSecretName } from './node-password.ts';

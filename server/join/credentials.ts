@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import type { Credentials, NodeAuthenticator } from '../auth/index.ts';
 import type { ObjectStore } from '../api/index.ts';
-import { isNodeName, SERVER_MQTT_USER } from '../../common/sync/topics.ts';
+import { isNodeName, SERVER_MQTT_USER } from '../../common/sync/index.ts';
 import { getNodeRecord, listNodeRecords } from './node-password.ts';
 
 // Short enough that a node whose Secret is deleted is refused within seconds, long enough

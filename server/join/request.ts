@@ -1,7 +1,8 @@
 // The join request and answer (POST /v1-skerry/join): validated here, apart from HTTP, so
 // the rules are unit-tested on their own.
 import type { IncomingMessage } from 'node:http';
-import { isNodeName, SERVER_MQTT_USER } from '../../common/sync/topics.ts';
+import type { JoinAnswer, JoinRequest } from '../../common/index.ts';
+import { isNodeName, SERVER_MQTT_USER } from '../../common/sync/index.ts';
 import { ApiError, type StatusCause } from '../api/index.ts';
 
 export const JOIN_PATH = '/v1-skerry/join';
@@ -9,19 +10,7 @@ export const MIN_NODE_PASSWORD = 16;
 export const MAX_NODE_NAME = 253 - '.node-password.skerry'.length;
 export const MAX_NODE_PASSWORD = 256;
 
-export interface JoinRequest {
-  nodeName: string;
-  nodePassword: string;
-}
-
-export interface JoinAnswer {
-  nodeName: string;
-  credential: { username: string; password: string };
-  broker: { url: string };
-  api: { url: string };
-  /** The gRPC tunnel the node dials for log and exec streams (absent from servers before it). */
-  tunnel?: { url: string };
-}
+export type { JoinAnswer, JoinRequest };
 
 /** The request, or a 400 (not a JSON object) / 422 (naming each bad field) ApiError. */
 export function parseJoinRequest(body: unknown): JoinRequest {

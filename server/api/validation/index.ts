@@ -10,7 +10,7 @@ import { KINDS, type KindRules } from './registry.ts';
  * reports problems as causes instead of throwing.
  */
 
-export { parseQuantity } from './quantity.ts';
+export { parseQuantity, quantityFromJson, quantityString, type Quantity } from './quantity.ts';
 export { isDns1123Label, isDns1123Subdomain } from './names.ts';
 export { carryOverServiceAllocations } from './service.ts';
 
