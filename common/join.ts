@@ -13,4 +13,15 @@ export interface JoinAnswer {
   api: { url: string };
   /** The gRPC tunnel the node dials for log and exec streams (absent from servers before it). */
   tunnel?: { url: string };
+  /** The cluster's address plan (absent from servers before the pod network). */
+  network?: ClusterNetwork;
 }
+
+/** What every node must agree on to address pods and Services (K3s' --cluster-cidr, --service-cidr, --cluster-domain). */
+export interface ClusterNetwork {
+  clusterCidr: string;
+  serviceCidr: string;
+  clusterDomain: string;
+}
+
+export const DEFAULT_CLUSTER_NETWORK: ClusterNetwork = { clusterCidr: '10.42.0.0/16', serviceCidr: '10.43.0.0/16', clusterDomain: 'cluster.local' };

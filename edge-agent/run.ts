@@ -2,10 +2,11 @@
 // from the data dir, so an agent started while the server is unreachable comes up on its
 // cached view and catches up when the link returns (DESIGN §5).
 import dgram from 'node:dgram';
-import { componentLogger } from '../common/index.ts';
+import { componentLogger, DEFAULT_CLUSTER_NETWORK, SkerryError } from '../common/index.ts';
 import { backoffDelay } from '../common/sync/index.ts';
 import { joinCluster, type NodeIdentity } from './join/index.ts';
 import { startHeartbeat } from './node-status/index.ts';
+import { startNodeNetwork, type NodeNetwork } from './network/index.ts';
 import { startPodManager, type BackoffPolicy, type PodManager } from './pods/index.ts';
 import { createProber } from './probes/index.ts';
 import { openOutbox, openStateDb, openViewCache, startAgentSync, type AgentSync, type Outbox, type ViewCache } from './sync/index.ts';
@@ -29,9 +30,58 @@ export interface AgentConfig {
   keepaliveSeconds?: number;
   leaseSeconds?: number;
   renewSeconds?: number;
+  /** The pod network; default: the built-in bridge + VXLAN with direct routing, policies on. */
+  network?: AgentNetworkOptions;
   /** The pod manager's roots and limits (tests use their own roots and a short back-off). */
   pods?: { runtimeRoot?: string; podsRoot?: string; backoff?: BackoffPolicy; allowPrivileged?: boolean };
 }
+
+export interface AgentNetworkOptions {
+  /** auto: VXLAN, routed directly to peers on the same L2 segment; vxlan: always encapsulated; none: pods get loopback only. */
+  backend: 'auto' | 'vxlan' | 'none';
+  /** A directory whose first *.conflist is the CNI chain; absent: the built-in chain. */
+  cniConfDir?: string;
+  /** Where external CNI plugins are (default /usr/lib/cni). */
+  cniBinDir?: string;
+  /** NetworkPolicy enforcement (K3s' --disable-network-policy turns it off). */
+  policy: boolean;
+}
+
+export const DEFAULT_AGENT_NETWORK: AgentNetworkOptions = { backend: 'auto', policy: true };
+
+const FLANNEL_BACKENDS = ['auto', 'vxlan', 'none'] as const;
+
+/** The agent's network flags (also the server's, for the agent it runs in-process). */
+export function parseNetworkOptions(values: { 'flannel-backend'?: string; 'cni-conf-dir'?: string; 'cni-bin-dir'?: string; 'disable-network-policy'?: boolean }): AgentNetworkOptions {
+  const backend = values['flannel-backend'] ?? 'auto';
+  if (!(FLANNEL_BACKENDS as readonly string[]).includes(backend)) {
+    throw new SkerryError('USAGE', `--flannel-backend ${JSON.stringify(backend)} must be one of ${FLANNEL_BACKENDS.join(', ')}`, { field: '--flannel-backend' });
+  }
+  return {
+    backend: backend as AgentNetworkOptions['backend'],
+    ...(values['cni-conf-dir'] !== undefined && { cniConfDir: values['cni-conf-dir'] }),
+    ...(values['cni-bin-dir'] !== undefined && { cniBinDir: values['cni-bin-dir'] }),
+    policy: values['disable-network-policy'] !== true,
+  };
+}
+
+export const NETWORK_FLAGS = {
+  'flannel-backend': { type: 'string' },
+  'cni-conf-dir': { type: 'string' },
+  'cni-bin-dir': { type: 'string' },
+  'disable-network-policy': { type: 'boolean' },
+} as const;
+
+export const NETWORK_USAGE = `  --flannel-backend auto|vxlan|none
+                          pod network: VXLAN overlay, routed without encapsulation to nodes on
+                          the same L2 segment (auto, default), always encapsulated (vxlan), or
+                          none (pods get loopback only)
+  --cni-conf-dir DIR      run the first *.conflist there as the pod network (CNI 1.0) instead
+                          of the built-in plugin
+  --cni-bin-dir DIR       where CNI plugins are (default /usr/lib/cni)
+  --disable-network-policy
+                          do not enforce NetworkPolicy
+`;
 
 export interface RunningAgent {
   node: string;
@@ -52,6 +102,11 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   // The pod manager starts after the sync; batches applied before that are in the cache it reads.
   let pods: PodManager | undefined;
   let tunnel: TunnelClient | undefined;
+  const networkOptions = config.network ?? DEFAULT_AGENT_NETWORK;
+  const network: NodeNetwork | undefined = networkOptions.backend === 'none' ? undefined : startNodeNetwork({
+    node: identity.nodeName, nodeIp, dataDir: config.dataDir, cluster: identity.network ?? DEFAULT_CLUSTER_NETWORK,
+    mode: networkOptions.backend, policy: networkOptions.policy, cniConfDir: networkOptions.cniConfDir, cniBinDir: networkOptions.cniBinDir, view: cache,
+  });
   const sync = startAgentSync({
     node: identity.nodeName,
     broker: { url: config.brokerUrl ?? identity.broker.url, username: identity.credential.username, password: identity.credential.password, ca: identity.caPem },
@@ -60,7 +115,10 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     keepaliveSeconds: config.keepaliveSeconds ?? 15,
     // Back online: post status and renew the Lease at once, so the node is Ready within seconds.
     onOnline: (online) => online && beat(),
-    onApplied: () => pods?.resync(),
+    onApplied: () => {
+      network?.resync();
+      pods?.resync();
+    },
     onStream: (request) => tunnel?.handle(request),
   });
   const heartbeat = startHeartbeat({
@@ -72,7 +130,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   });
   beat = heartbeat.beat;
   const prober = createProber({ kubeVersion: config.version });
-  pods = startPodManager({ node: identity.nodeName, nodeIp, dataDir: config.dataDir, cache, outbox, flush: sync.flush, prober, ...config.pods });
+  pods = startPodManager({ node: identity.nodeName, nodeIp, dataDir: config.dataDir, cache, outbox, flush: sync.flush, prober, ...(network && { network: network.attacher }), ...config.pods });
   const podManager = pods;
   tunnel = startTunnelClient({ identity, url: config.tunnelUrl, locate: (ns, pod, container, previous) => podManager.findContainer(ns, pod, container, previous) });
   const dialer = tunnel;
@@ -87,6 +145,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
       heartbeat.stop();
       dialer.stop();
       await podManager.stop();
+      await network?.stop();
       await sync.stop();
       db.close();
       log.info({ node: identity.nodeName }, 'agent stopped');

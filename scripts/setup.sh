@@ -10,8 +10,11 @@ cd "$(dirname "$0")/.."
 # runc: the runtimes skerry's own is compared with (parity tests, bench); procps: ps;
 # docker-registry: a real registry for pull tests and the bench; skopeo: a real client
 # that pushes to registries (and to skerry's) and the pull bench's peer; mosquitto and
-# mosquitto-clients: the external broker the sync tests run against (and mosquitto_passwd).
-APT_PACKAGES=(nftables iproute2 busybox-static python3 make g++ crun runc procps docker-registry skopeo mosquitto mosquitto-clients)
+# mosquitto-clients: the external broker the sync tests run against (and mosquitto_passwd);
+# containernetworking-plugins: the reference CNI plugins the pod network is tested against;
+# conntrack: removing connections a narrowed NetworkPolicy no longer allows; iperf3: the
+# network bench.
+APT_PACKAGES=(nftables iproute2 busybox-static python3 make g++ crun runc procps docker-registry skopeo mosquitto mosquitto-clients containernetworking-plugins conntrack iperf3)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
-import { componentLogger, SkerryError } from '../common/index.ts';
+import { componentLogger, DEFAULT_CLUSTER_NETWORK, SkerryError } from '../common/index.ts';
 import { openContentStore } from '../storage/content/index.ts';
 import { openSqliteStore, type KeyValueStore } from '../storage/kv/index.ts';
 import { API_PREFIXES, createApi, type Api, type PodStreamRequest } from './api/index.ts';
@@ -53,7 +53,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await registry.dropStaleUploads();
     // The tunnel needs the API's node credentials and the sync server's presence, both made later: it reads them late.
     const streams = { open: (node: string, request: PodStreamRequest) => tunnel!.open(node, request) };
-    const api = await createApi({ kv: store, authenticator, serverAddress: `${config.listen.host}:${config.listen.port}`, streams });
+    const network = config.network ?? DEFAULT_CLUSTER_NETWORK;
+    const serviceRanges = { serviceCidr: network.serviceCidr, nodePorts: config.nodePorts ?? { first: 30000, last: 32767 } };
+    const api = await createApi({ kv: store, authenticator, serverAddress: `${config.listen.host}:${config.listen.port}`, streams, serviceRanges });
     // The broker checks node credentials, which the join component owns; it is made once the broker's port is known.
     let authenticateMqtt: (username: string, password: Buffer) => Promise<MqttPrincipal | undefined> = async () => undefined;
     broker = config.broker ? undefined : await startEmbeddedBroker({ ...config.mqttListen, tls, authenticate: (u, p) => authenticateMqtt(u, p) });
@@ -70,6 +72,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       caPem: tls.caCert,
       brokerUrlFor: brokerUrlResolver({ broker: config.broker, mqttListen: broker?.address ?? config.mqttListen }),
       tunnelUrlFor: tunnelUrlResolver(tunnel.address),
+      network,
     });
     nodes = join.credentials;
     authenticateMqtt = join.credentials.authenticateMqtt;
@@ -83,7 +86,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       });
     }
     sync = startSync({ kv: store, objects: api.objects, catalog: api.catalog, broker: { url: config.broker ?? loopbackUrl(broker!.address), ca: tls.caCert, password: join.credentials.serverMqttPassword() } });
-    controllers = startControllers(api.objects, api.catalog, undefined, { nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs });
+    controllers = startControllers(api.objects, api.catalog, undefined, { nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs, nodeIpam: { clusterCidr: network.clusterCidr, nodeMaskSize: 24 } });
     scheduler = startScheduler(api.objects, api.catalog);
     const running = controllers;
     const placing = scheduler;
@@ -108,7 +111,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     log.info({ listen: `${bound.address}:${bound.port}`, mqtt: broker ? `${broker.address.host}:${broker.address.port}` : config.broker, tunnel: `${tunnel.address.host}:${tunnel.address.port}`, dataDir: config.dataDir, version: skerryVersion, revision: await store.currentRevision(), tokenFile: token.file }, 'API listening');
     // As K3s does, the server is also a node unless told otherwise; it joins over its own API like any agent.
     if (!config.disableAgent) {
-      agent = await startAgent({ serverUrl: `https://${loopbackHost(bound.address)}:${bound.port}`, token: token.full, dataDir: path.join(config.dataDir, 'agent'), labels: CONTROL_PLANE_LABELS, version: versionInfo().gitVersion });
+      agent = await startAgent({ serverUrl: `https://${loopbackHost(bound.address)}:${bound.port}`, token: token.full, dataDir: path.join(config.dataDir, 'agent'), labels: CONTROL_PLANE_LABELS, version: versionInfo().gitVersion, ...(config.agentNetwork && { network: config.agentNetwork }) });
     }
     const local = agent;
     const linked = sync;

@@ -3,6 +3,6 @@
 export * from './topics.ts';
 export * from './messages.ts';
 export { decodeDown, decodeHead, decodePresence, decodeUp, encodeMessage, MAX_MESSAGE_BYTES, MessageError } from './codec.ts';
-export { parseViewKey, viewKey, VIEW_RESOURCES, type ViewResource } from './view-keys.ts';
+export { DERIVED_VIEW_RESOURCES, parseViewKey, viewKey, VIEW_RESOURCES, type ViewResource } from './view-keys.ts';
 export { backoffDelay } from './backoff.ts';
 export { connectLink, type LinkOptions } from './link.ts';

@@ -44,3 +44,55 @@ test('after a long outage, the next drop is retried after the first delay, not t
   t.log(`reconnected ${retriedAfter} ms after the drop (first delay 20 ms, the outage's last 1000 ms)`);
   t.true(retriedAfter < 500, `${retriedAfter} ms`);
 });
+
+/** A broker that accepts every connection and never acknowledges a publish: counts the publishes each connection gets. */
+function silentBroker(): Promise<{ port: number; publishes: number[]; sockets: Set<net.Socket>; close(): void }> {
+  const publishes: number[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    const index = publishes.push(0) - 1;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket)).on('error', () => undefined);
+    let buffered = Buffer.alloc(0);
+    socket.on('data', (chunk) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      for (;;) {
+        // Fixed header: type byte, then the remaining length as a base-128 varint.
+        let length = 0;
+        let at = 1;
+        for (let shift = 0; at < buffered.length; shift += 7) {
+          const byte = buffered[at++]!;
+          length += (byte & 127) << shift;
+          if (!(byte & 128)) break;
+        }
+        if (buffered.length < 2 || at + length > buffered.length) return;
+        const type = buffered[0]! >> 4;
+        if (type === 1) socket.write(Buffer.from([0x20, 0x02, 0x00, 0x00]));
+        if (type === 3) publishes[index]!++;
+        if (type === 12) socket.write(Buffer.from([0xd0, 0x00]));
+        buffered = buffered.subarray(at + length);
+      }
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ port: (server.address() as net.AddressInfo).port, publishes, sockets, close: () => server.close() })));
+}
+
+test('QoS 1 messages the broker never acknowledged are not replayed on the next connection', async (t) => {
+  const broker = await silentBroker();
+  const client = connectLink({ url: `mqtt://127.0.0.1:${broker.port}`, username: 'u', password: 'p', keepaliveSeconds: 5, backoff: { initialMs: 20, maxMs: 20 }, random: () => 1 });
+  client.on('error', () => undefined);
+  t.teardown(async () => {
+    await client.endAsync(true);
+    broker.close();
+  });
+  await new Promise((resolve) => client.once('connect', resolve));
+  const failures: Error[] = [];
+  for (let i = 0; i < 5; i++) client.publish('t', Buffer.from(`m${i}`), { qos: 1 }, (error) => error && failures.push(error));
+  while (broker.publishes[0]! < 5) await new Promise((resolve) => setTimeout(resolve, 5));
+  for (const socket of broker.sockets) socket.destroy();
+  await new Promise((resolve) => client.once('connect', resolve));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.is(broker.publishes.length, 2);
+  t.is(broker.publishes[1], 0, 'nothing of the old connection is sent again');
+  t.is(failures.length, 5, 'every dropped publish is told so');
+});

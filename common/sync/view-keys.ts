@@ -3,11 +3,18 @@
 // never needs to know how the server lays out its store.
 
 /** The kinds a view may hold, by their plural resource name. */
-export const VIEW_RESOURCES = ['nodes', 'pods', 'configmaps', 'secrets', 'persistentvolumeclaims', 'persistentvolumes', 'services', 'endpoints', 'networkpolicies'] as const;
+export const VIEW_RESOURCES = ['nodes', 'pods', 'configmaps', 'secrets', 'persistentvolumeclaims', 'persistentvolumes', 'services', 'endpoints', 'networkpolicies', 'namespaces', 'peerpods'] as const;
 
 export type ViewResource = (typeof VIEW_RESOURCES)[number];
 
-const CLUSTER_SCOPED: ReadonlySet<ViewResource> = new Set(['nodes', 'persistentvolumes']);
+/**
+ * Kinds made for views rather than stored: `peerpods` are every pod of the cluster reduced to
+ * what NetworkPolicy needs (namespace, name, labels, IPs, named ports), under keys of their own
+ * so that the node never mistakes another node's pod for one it must run.
+ */
+export const DERIVED_VIEW_RESOURCES: ReadonlySet<ViewResource> = new Set(['peerpods']);
+
+const CLUSTER_SCOPED: ReadonlySet<ViewResource> = new Set(['nodes', 'persistentvolumes', 'namespaces']);
 
 export function viewKey(resource: ViewResource, namespace: string | undefined, name: string): string {
   return CLUSTER_SCOPED.has(resource) ? `${resource}/${name}` : `${resource}/${namespace}/${name}`;

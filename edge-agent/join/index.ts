@@ -41,7 +41,8 @@ export async function joinCluster(options: JoinOptions): Promise<NodeIdentity> {
   const caPem = await pinnedCa(server, token.caHash);
   const answer = readJoinAnswer(server, await postJoin(server, caPem, token.full, { nodeName, nodePassword }));
   const tunnel = typeof answer.tunnel?.url === 'string' ? { tunnel: { url: answer.tunnel.url } } : {};
-  const identity: NodeIdentity = { nodeName: answer.nodeName, credential: answer.credential, broker: answer.broker, apiUrl: answer.api?.url ?? server.origin, ...tunnel, caPem };
+  const network = answer.network && typeof answer.network.clusterCidr === 'string' ? { network: answer.network } : {};
+  const identity: NodeIdentity = { nodeName: answer.nodeName, credential: answer.credential, broker: answer.broker, apiUrl: answer.api?.url ?? server.origin, ...tunnel, ...network, caPem };
   writeIdentity(options.dataDir, server.href, identity);
   log.info({ server: server.origin, node: nodeName, broker: identity.broker.url }, 'joined the cluster');
   return identity;

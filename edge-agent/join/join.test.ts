@@ -77,6 +77,13 @@ test('the tunnel URL is kept, and an identity kept before the tunnel still reads
   t.deepEqual(readIdentity(dir, 'https://10.0.0.5:6443/', 'gw-1'), identity);
 });
 
+test('the cluster’s address plan is kept, so an agent restarted offline still knows it', (t) => {
+  const dir = tempDir(t);
+  const planned = { ...identity, network: { clusterCidr: '10.42.0.0/16', serviceCidr: '10.43.0.0/16', clusterDomain: 'cluster.local' } };
+  writeIdentity(dir, 'https://10.0.0.5:6443/', planned);
+  t.deepEqual(readIdentity(dir, 'https://10.0.0.5:6443/', 'gw-1'), planned);
+});
+
 test('an agent restarted with its server unreachable starts from its kept identity; refresh asks the server', async (t) => {
   const dir = tempDir(t);
   const serverUrl = `https://127.0.0.1:${await deadPort()}`;

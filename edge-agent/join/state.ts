@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SkerryError } from '../../common/index.ts';
+import { SkerryError, type ClusterNetwork } from '../../common/index.ts';
 import { makeDurableDir, writeFileDurably } from '../../storage/content/index.ts';
 
 export const NODE_PASSWORD_FILE = 'node-password';
@@ -20,6 +20,8 @@ export interface NodeIdentity {
   apiUrl: string;
   /** The server's log/exec tunnel (https://HOST:PORT); absent in identities kept from before it. */
   tunnel?: { url: string };
+  /** The cluster's address plan as the server gave it at join (absent from identities kept before it). */
+  network?: ClusterNetwork;
   /** The server's CA, pinned by the token's hash at join. */
   caPem: string;
 }
@@ -56,7 +58,9 @@ export function readIdentity(dataDir: string, serverUrl: string, nodeName: strin
   }
   if (stored.serverUrl !== serverUrl || stored.nodeName !== nodeName || !stored.credential?.password || !stored.broker?.url) return undefined;
   const tunnel = typeof stored.tunnel?.url === 'string' ? { tunnel: { url: stored.tunnel.url } } : {};
-  return { nodeName: stored.nodeName, credential: stored.credential, broker: stored.broker, apiUrl: stored.apiUrl, ...tunnel, caPem };
+  const n = stored.network;
+  const network = n && typeof n.clusterCidr === 'string' && typeof n.serviceCidr === 'string' && typeof n.clusterDomain === 'string' ? { network: { clusterCidr: n.clusterCidr, serviceCidr: n.serviceCidr, clusterDomain: n.clusterDomain } } : {};
+  return { nodeName: stored.nodeName, credential: stored.credential, broker: stored.broker, apiUrl: stored.apiUrl, ...tunnel, ...network, caPem };
 }
 
 /** The CA first, then identity.json: an identity on disk always has its CA beside it. */

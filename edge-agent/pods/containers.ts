@@ -5,12 +5,13 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { runContainer, type Container } from '../../native/index.ts';
+import { runContainer, type Container, type OciMount } from '../../native/index.ts';
 import type { PodContext } from './context.ts';
 import { rfc3339 } from './events.ts';
 import type { ReadyImage } from './images.ts';
 import type { Sandbox } from './host/sandbox.ts';
 import { podHostname } from './host/sandbox.ts';
+import { podEtcFiles } from './host/network.ts';
 import { logPathOf, type PodPaths } from './record.ts';
 import { nextAttempt, recordStarted, type LiveSlot } from './slot.ts';
 import { resolveEnv, type ResolvedEnv } from './spec/env.ts';
@@ -98,12 +99,22 @@ async function rootfsStep(s: StartState): Promise<'made'> {
   return 'made';
 }
 
+/** The pod's managed /etc/resolv.conf and /etc/hosts, where the pod network wrote them and no volume mounts over them. */
+function withPodEtcFiles(mounts: OciMount[], runDir: string): OciMount[] {
+  const files = podEtcFiles(runDir);
+  const extra: OciMount[] = [];
+  for (const [destination, source] of [['/etc/resolv.conf', files.resolvConf], ['/etc/hosts', files.hosts]] as const) {
+    if (fs.existsSync(source) && !mounts.some((m) => m.destination === destination)) extra.push({ destination, type: 'bind', source, options: ['rbind', 'rprivate', 'rw'] });
+  }
+  return [...mounts, ...extra];
+}
+
 function bundleStep(s: StartState): 'made' {
   const { pod, slot, sandbox, volumes, ctx } = s.req;
   const user = resolveUser(pod, slot.spec, s.image!.config.User ?? '', readImageAccounts(s.rootfs!));
   const spec = buildSpec({
     pod, container: slot.spec, image: s.image!.config, env: s.env!.vars, user, rootfs: s.rootfs!,
-    mounts: volumeMounts(slot.spec, volumes, s.env!.vars), namespaces: sandbox.namespaces, hostname: podHostname(pod),
+    mounts: withPodEtcFiles(volumeMounts(slot.spec, volumes, s.env!.vars), s.req.paths.run), namespaces: sandbox.namespaces, hostname: podHostname(pod),
     pidsLimit: ctx.pidsLimit, nofile: ctx.nofile, allowPrivileged: ctx.allowPrivileged,
   });
   s.bundle = path.join(s.req.paths.run, 'bundles', s.id);

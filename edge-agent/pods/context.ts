@@ -63,6 +63,33 @@ export interface Prober {
   runHook(hook: 'postStart' | 'preStop', target: HookTarget, signal: AbortSignal): Promise<string | undefined>;
 }
 
+/** Which pod a network belongs to (CNI_ARGS' K8S_POD_* and the container id, here the sandbox's). */
+export interface PodNetworkRef {
+  namespace: string;
+  name: string;
+  uid: string;
+  sandboxId: string;
+  /** The pod's network namespace file. */
+  netns: string;
+}
+
+/** What the pod network gave a pod: its address, and where its DNS questions go. */
+export interface AttachedNetwork {
+  podIP: string;
+  dns: { nameserver: string; domain: string };
+}
+
+/**
+ * The pod network (edge-agent/network, a CNI chain): wires a pod's network namespace to the
+ * node and unwires it. Without one, pods have loopback only (`--flannel-backend none`).
+ */
+export interface PodNetworkAttacher {
+  /** Idempotent for the same sandbox id: the same address again. */
+  attach(ref: PodNetworkRef): Promise<AttachedNetwork>;
+  /** Succeeds also when the namespace or the address is already gone. */
+  detach(ref: PodNetworkRef): Promise<void>;
+}
+
 export interface PodContext {
   node: string;
   nodeIp: string;
@@ -81,5 +108,6 @@ export interface PodContext {
   nofile: number;
   allowPrivileged: boolean;
   prober?: Prober;
+  network?: PodNetworkAttacher;
   log: Logger;
 }

@@ -5,11 +5,11 @@
 import type { Container } from '../../native/index.ts';
 import type { Outbox, ViewCache } from '../sync/index.ts';
 import type { BackoffPolicy } from './backoff.ts';
-import type { Prober } from './context.ts';
+import type { PodNetworkAttacher, Prober } from './context.ts';
 
 export { startPodManager } from './manager.ts';
 export { KUBELET_BACKOFF, type BackoffPolicy } from './backoff.ts';
-export type { HookTarget, PodNetwork, ProbeKind, Prober, ProbeTarget, ProbeWatch } from './context.ts';
+export type { AttachedNetwork, HookTarget, PodNetwork, PodNetworkAttacher, PodNetworkRef, ProbeKind, Prober, ProbeTarget, ProbeWatch } from './context.ts';
 export type { Handler, HttpGetAction, KubeContainer, Pod, Probe } from './types.ts';
 /** Kubernetes' $(VAR) expansion, for exec probe commands (expanded with the container's literal env). */
 export { expand } from './spec/expansion.ts';
@@ -35,6 +35,8 @@ export interface PodManagerOptions {
   pidsLimit?: number;
   /** Probes and lifecycle hooks (edge-agent/probes); without one, containers are ready while running and hooks do not run. */
   prober?: Prober;
+  /** The pod network; without one, pods get loopback only. */
+  network?: PodNetworkAttacher;
 }
 
 export interface FindResult {

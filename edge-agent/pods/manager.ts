@@ -80,7 +80,7 @@ function makeContext(options: PodManagerOptions): PodContext {
       options.flush();
     },
     backoff, pidsLimit: options.pidsLimit ?? 4096, nofile: inheritedNofile(), allowPrivileged: options.allowPrivileged ?? false,
-    ...(options.prober && { prober: options.prober }), log: componentLogger('pods'),
+    ...(options.prober && { prober: options.prober }), ...(options.network && { network: options.network }), log: componentLogger('pods'),
   };
 }
 

@@ -6,7 +6,8 @@
 // does only what is missing. A container's rootfs → bundle → start are its own steps.
 import { backoffRemaining, goDuration, nextBackoff } from './backoff.ts';
 import { ensureSlotImage, startContainer } from './containers.ts';
-import { createSandbox, readSandbox } from './host/sandbox.ts';
+import { createSandbox, podHostname, readSandbox, readSandboxFile, saveSandbox } from './host/sandbox.ts';
+import { detachNetwork, networkRef, writePodNetworkFiles } from './host/network.ts';
 import type { LiveSlot } from './slot.ts';
 import { MountError } from './spec/errors.ts';
 import { shouldRestart } from './status.ts';
@@ -47,10 +48,12 @@ function volumesStep(w: PodWorker): 'done' | 'wait' {
   }
 }
 
-function sandboxStep(w: PodWorker): 'done' | 'made' | 'wait' {
+async function sandboxStep(w: PodWorker): Promise<'done' | 'made' | 'wait'> {
   const found = readSandbox(w.paths.run);
   if (found) return (w.sandbox = found), 'done';
   const hadOne = [...w.slots.values()].some((s) => s.record.sandboxId);
+  // A sandbox that is no longer whole (a reboot) may still hold an address: give it back first.
+  await detachNetwork(w, readSandboxFile(w.paths.run));
   try {
     w.sandbox = createSandbox(w.paths.run, w.pod!, w.ctx.node);
   } catch (error) {
@@ -62,6 +65,25 @@ function sandboxStep(w: PodWorker): 'done' | 'made' | 'wait' {
   if (hadOne) w.ctx.record(w.pod!, undefined, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
   // Containers still in the namespaces of a sandbox that is gone (its files were removed) start again in the new one.
   for (const slot of w.slots.values()) if (slot.handle && slot.record.sandboxId !== w.sandbox.id) sendSignal(slot.handle, 'SIGKILL');
+  return 'made';
+}
+
+/** Wires the sandbox to the pod network (once per sandbox) and writes the pod's resolv.conf and hosts file. */
+async function networkStep(w: PodWorker): Promise<'done' | 'made' | 'wait'> {
+  const sandbox = w.sandbox!;
+  const network = w.ctx.network;
+  if (!network || w.pod!.spec.hostNetwork || sandbox.network) return 'done';
+  try {
+    sandbox.network = await network.attach(networkRef(w, sandbox));
+  } catch (error) {
+    const message = `Failed to create pod sandbox: plugin type="skerry" failed (add): ${(error as Error).message}`;
+    w.ctx.record(w.pod!, undefined, 'Warning', 'FailedCreatePodSandBox', message);
+    w.ctx.log.warn({ pod: w.name, err: error }, 'pod network setup failed');
+    w.wakeIn(5_000);
+    return 'wait';
+  }
+  writePodNetworkFiles(w.paths.run, w.pod!, sandbox.network, podHostname(w.pod!));
+  saveSandbox(w.paths.run, sandbox);
   return 'made';
 }
 
@@ -135,6 +157,7 @@ const POD_STEPS: ReadonlyArray<Step<PodWorker>> = [
   { name: 'images', run: imagesStep },
   { name: 'volumes', run: volumesStep },
   { name: 'sandbox', run: sandboxStep },
+  { name: 'network', run: networkStep },
   { name: 'init containers', run: initStep },
   { name: 'containers', run: appStep },
 ];

@@ -4,7 +4,8 @@
 // pod's namespaces, mounts, bundles and rendered volumes go, and the final status is reported.
 import fs from 'node:fs';
 import { unmountAll } from './host/mounts.ts';
-import { removeSandbox } from './host/sandbox.ts';
+import { readSandboxFile, removeSandbox } from './host/sandbox.ts';
+import { detachNetwork } from './host/network.ts';
 import { shortenGrace, stopContainer } from './kill.ts';
 import type { PodWorker } from './worker.ts';
 
@@ -51,6 +52,7 @@ export async function settleTerminal(w: PodWorker): Promise<void> {
 /** Removes the pod's namespaces, tmpfs volumes, rendered volumes and bundles under the pods root. */
 export async function cleanUpRuntime(w: PodWorker): Promise<void> {
   for (const slot of w.slots.values()) slot.probe?.stop();
+  await detachNetwork(w, readSandboxFile(w.paths.run));
   removeSandbox(w.paths.run);
   if (fs.existsSync(w.paths.run)) {
     unmountAll(w.paths.run);

@@ -146,8 +146,18 @@ export interface PodSpec {
   hostIPC?: boolean;
   hostPID?: boolean;
   hostname?: string;
+  subdomain?: string;
+  dnsPolicy?: 'ClusterFirst' | 'ClusterFirstWithHostNet' | 'Default' | 'None';
+  dnsConfig?: PodDnsConfig;
+  hostAliases?: Array<{ ip: string; hostnames?: string[] }>;
   serviceAccountName?: string;
   securityContext?: PodSecurityContext;
+}
+
+export interface PodDnsConfig {
+  nameservers?: string[];
+  searches?: string[];
+  options?: Array<{ name: string; value?: string }>;
 }
 
 export interface Pod {

@@ -57,7 +57,8 @@ export class PodWorker {
   }
 
   get facts(): NodeFacts {
-    return { hostIP: this.ctx.nodeIp, ...(this.lastSpec.spec.hostNetwork && { podIP: this.ctx.nodeIp }) };
+    const podIP = this.lastSpec.spec.hostNetwork ? this.ctx.nodeIp : this.sandbox?.network?.podIP;
+    return { hostIP: this.ctx.nodeIp, ...(podIP && { podIP }) };
   }
 
   /** False once the agent stopped acting for this pod (its containers keep running). */
@@ -72,7 +73,7 @@ export class PodWorker {
   /** Where probes and hooks reach the pod: its net namespace file (no pod IP yet), or the node for hostNetwork. */
   get network(): PodNetwork {
     if (this.lastSpec.spec.hostNetwork) return { podIP: this.ctx.nodeIp };
-    return { netns: path.join(this.paths.run, 'ns', 'net') };
+    return { netns: path.join(this.paths.run, 'ns', 'net'), ...(this.sandbox?.network && { podIP: this.sandbox.network.podIP }) };
   }
 
   hookTarget(slot: LiveSlot, handle: Container): HookTarget {

@@ -14,3 +14,4 @@ export async function connectInNetns(nsPath: string, address: string, port: numb
   const fd = await addon().connectInNetns(nsPath, address, port, Math.max(1, Math.ceil(timeoutMs)));
   return new net.Socket({ fd, readable: true, writable: true });
 }
+export { deleteLink, linkAddresses, linkInfo, runNetlink, type Link, type LinkAddress, type NetlinkStep, type NetlinkStepResult, type Route } from './netlink.ts';

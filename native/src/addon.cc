@@ -4,6 +4,7 @@
 #include <sys/mount.h>
 
 #include "fsops.h"
+#include "netlink-steps.h"
 #include "netns.h"
 #include "probe.h"
 #include "spawn.h"
@@ -37,6 +38,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mountOverlay", Napi::Function::New(env, skerry::MountOverlay));
   exports.Set("unmount", Napi::Function::New(env, skerry::Unmount));
   exports.Set("connectInNetns", Napi::Function::New(env, skerry::ConnectInNetns));
+  exports.Set("netlinkRun", Napi::Function::New(env, skerry::NetlinkRun));
   exports.Set("constants", Constants(env));
   return exports;
 }

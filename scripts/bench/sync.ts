@@ -128,7 +128,7 @@ interface Agent {
 async function startAgent(cluster: Cluster, node: string, proxy?: TcpProxy): Promise<Agent> {
   const link = proxy ?? (await startTcpProxy(cluster.mqttPort));
   const dataDir = path.join(cluster.dir, node);
-  const proc = spawnSkerry(['agent', '--server', cluster.url, '--token', cluster.token, '--node-name', node, '--data-dir', dataDir, '--broker', `mqtts://127.0.0.1:${link.port}`]);
+  const proc = spawnSkerry(['agent', '--server', cluster.url, '--token', cluster.token, '--node-name', node, '--data-dir', dataDir, '--broker', `mqtts://127.0.0.1:${link.port}`, '--flannel-backend', 'none']);
   return { proc, proxy: link, node, dataDir };
 }
 

@@ -8,7 +8,7 @@ import { createCatalog, type Catalog } from './catalog/index.ts';
 import { createApiHandler } from './http/handler.ts';
 import type { PodStreams } from './http/streams.ts';
 import { createUpgradeHandler } from './http/upgrade.ts';
-import { createObjectStore, type ObjectStore } from './objects/index.ts';
+import { createObjectStore, createServiceAllocator, type ObjectStore, type ServiceRanges } from './objects/index.ts';
 import { openApiRoute } from './openapi-route.ts';
 import { ensureSystemNamespaces } from './system-namespaces.ts';
 
@@ -26,6 +26,8 @@ export interface ApiOptions {
   bookmarkIntervalMs?: number;
   /** Reaches nodes for pods' log and exec (server/tunnel); without it those answer 503. */
   streams?: PodStreams;
+  /** Where Services' cluster IPs and node ports come from (default 10.43.0.0/16, 30000-32767). */
+  serviceRanges?: ServiceRanges;
 }
 
 export interface Api {
@@ -44,7 +46,9 @@ export async function createApi(options: ApiOptions): Promise<Api> {
   const catalog = createCatalog();
   const now = options.now ?? (() => new Date());
   const namespaceType = catalog.byResource('', 'v1', 'namespaces')!;
-  const objects = createObjectStore({ kv: options.kv, admission: kubernetesAdmission, now, namespaceType });
+  const serviceType = catalog.byResource('', 'v1', 'services')!;
+  const services = createServiceAllocator(async () => (await objects.list(serviceType, undefined)).items, options.serviceRanges);
+  const objects: ObjectStore = createObjectStore({ kv: options.kv, admission: kubernetesAdmission, now, namespaceType, services });
   await ensureSystemNamespaces(objects, namespaceType);
   const deps = {
     catalog,

@@ -10,6 +10,7 @@ import { deploymentReconciler } from './deployment.ts';
 import { endpointsReconciler, servicesForPod } from './endpoints.ts';
 import { jobReconciler } from './job.ts';
 import { nodeLifecycleReconciler } from './node-lifecycle.ts';
+import { DEFAULT_NODE_IPAM, nodeIpamReconciler, type NodeIpamOptions } from './node-ipam.ts';
 import { statefulSetReconciler } from './statefulset.ts';
 import { namespaceReconciler } from './namespace.ts';
 import { controllerOf } from './pods.ts';
@@ -38,6 +39,8 @@ function namespacedQueue(name: string, reconcile: (namespace: string, name: stri
 export interface ControllerOptions {
   /** How long a node's heartbeat may lapse before it is Unknown (kube-controller-manager's --node-monitor-grace-period). */
   nodeMonitorGracePeriodMs?: number;
+  /** Where nodes' pod CIDRs come from (default 10.42.0.0/16, /24 per node). */
+  nodeIpam?: NodeIpamOptions;
 }
 
 export function startControllers(objects: ObjectStore, catalog: Catalog, now: () => Date = () => new Date(), options: ControllerOptions = {}): Controllers {
@@ -96,6 +99,11 @@ export function startControllers(objects: ObjectStore, catalog: Catalog, now: ()
     await cachesSynced;
     if ((await nodeLifecycle(name)) === 'again') nodeQueue.addAfter(name, nodeRecheckMs);
   });
+  const assignCidr = nodeIpamReconciler(objects, Node, () => informers.get(Node)?.list() ?? [], options.nodeIpam ?? DEFAULT_NODE_IPAM);
+  const ipamQueue = createWorkQueue('node-ipam', async (name) => {
+    await cachesSynced;
+    if ((await assignCidr(name)) === 'again') ipamQueue.addAfter(name, 5000);
+  });
   const podOwnerQueues: Record<string, ReturnType<typeof namespacedQueue>> = { ReplicaSet: rsQueue, Job: jobQueue, DaemonSet: dsQueue, StatefulSet: stsQueue };
 
   function routeWorkloads(type: ResourceType, object: KubeObject, old: KubeObject | undefined): void {
@@ -120,6 +128,7 @@ export function startControllers(objects: ObjectStore, catalog: Catalog, now: ()
     }
     if (type === Node) {
       nodeQueue.add(object.metadata.name!);
+      if (!(object.spec as { podCIDR?: string } | undefined)?.podCIDR) ipamQueue.add(object.metadata.name!);
       for (const ds of informers.get(DaemonSet)?.list() ?? []) dsQueue.add(`${ds.metadata.namespace}/${ds.metadata.name}`);
     }
     if (type === Lease && namespace === 'kube-node-lease') nodeQueue.add(object.metadata.name!);
@@ -160,7 +169,7 @@ export function startControllers(objects: ObjectStore, catalog: Catalog, now: ()
     async stop() {
       abandonSync(new Error('controllers stopped before their caches synced'));
       for (const informer of informers.values()) informer.stop();
-      await Promise.all([gcQueue, nsQueue, rsQueue, deploymentQueue, jobQueue, dsQueue, stsQueue, epQueue, nodeQueue].map((q) => q.stop()));
+      await Promise.all([gcQueue, nsQueue, rsQueue, deploymentQueue, jobQueue, dsQueue, stsQueue, epQueue, nodeQueue, ipamQueue].map((q) => q.stop()));
       // Events recorded by the last reconciles land before the caller closes the store.
       await broadcaster.flush();
       await sweeper.stop();

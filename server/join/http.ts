@@ -3,7 +3,7 @@
 // anyone gives nothing away. POST /v1-skerry/join takes a join token and a node password
 // and answers with the node's credential and where its broker is.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { componentLogger } from '../../common/index.ts';
+import { componentLogger, type ClusterNetwork } from '../../common/index.ts';
 import { caHash, createAuthenticator, credentialsFrom, type ClusterToken } from '../auth/index.ts';
 import { ApiError, apiErrors, type ObjectStore } from '../api/index.ts';
 import type { PrefixRoute } from '../http/router.ts';
@@ -27,6 +27,8 @@ export interface JoinDeps {
   brokerUrlFor: BrokerUrlFor;
   /** Where nodes dial the log/exec tunnel; absent, the answer names none. */
   tunnelUrlFor?: TunnelUrlFor;
+  /** The cluster's address plan, handed to every node that joins. */
+  network?: ClusterNetwork;
   credentials: Pick<NodeCredentials, 'forget'>;
   now?: () => Date;
 }
@@ -95,6 +97,7 @@ function answer(deps: JoinDeps, req: IncomingMessage, nodeName: string, credenti
     broker: { url: deps.brokerUrlFor(req) },
     api: { url: `https://${req.headers.host ?? 'localhost'}` },
     ...(deps.tunnelUrlFor && { tunnel: { url: deps.tunnelUrlFor(req) } }),
+    ...(deps.network && { network: deps.network }),
   };
 }
 

@@ -1,5 +1,6 @@
 // The public face of server/join: join tokens, node passwords, node credentials and the
 // join endpoint (docs/adr/007-joining-nodes.md).
+import type { ClusterNetwork } from '../../common/index.ts';
 import type { ClusterToken } from '../auth/index.ts';
 import type { ObjectStore } from '../api/index.ts';
 import type { PrefixRoute } from '../http/router.ts';
@@ -35,6 +36,7 @@ export interface JoinOptions {
   caPem: string;
   brokerUrlFor: BrokerUrlFor;
   tunnelUrlFor?: TunnelUrlFor;
+  network?: ClusterNetwork;
   now?: () => Date;
 }
 

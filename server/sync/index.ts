@@ -12,6 +12,7 @@ import { createReportInbox } from './inbox.ts';
 import { reportWriter } from './reports.ts';
 import { createNodeSession, type NodeSession } from './session.ts';
 import { computeView } from './view.ts';
+import { project } from './projection.ts';
 import { dispatcher } from './dispatch.ts';
 
 const log = componentLogger('sync');
@@ -130,9 +131,17 @@ export function startSync(options: SyncOptions): SyncServer {
   };
 }
 
-/** The nodes whose views a change may touch: a pod's node(s); anything else may touch any view. */
+/**
+ * The nodes whose views a change may touch: a pod's node(s), or every node when what a policy
+ * peer shows of it (labels, addresses, named ports) changed; anything else may touch any view.
+ */
 function affected(change: MirrorChange, nodes: Iterable<string>): Iterable<string> {
   if (change.resource !== 'pods') return nodes;
+  const asPeer = (s: MirrorChange['old']) => {
+    const status = (s?.object.status ?? {}) as { podIP?: string; phase?: string };
+    return s && status.podIP && status.phase !== 'Succeeded' && status.phase !== 'Failed' ? project('peerpods', s.object, false).fingerprint : '';
+  };
+  if (asPeer(change.old) !== asPeer(change.now)) return nodes;
   const nodeOf = (s: MirrorChange['old']) => (s?.object.spec as { nodeName?: string } | undefined)?.nodeName;
   return [nodeOf(change.old), nodeOf(change.now)].filter((n): n is string => typeof n === 'string');
 }

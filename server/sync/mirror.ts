@@ -2,7 +2,7 @@
 // whole registry (not one per kind, as informers do) keeps every kind at the same revision,
 // so a batch "up to revision N" really is the view as of N.
 import { componentLogger } from '../../common/index.ts';
-import { VIEW_RESOURCES, viewKey, type ViewResource } from '../../common/sync/index.ts';
+import { DERIVED_VIEW_RESOURCES, VIEW_RESOURCES, viewKey, type ViewResource } from '../../common/sync/index.ts';
 import { decodeObject, listPrefix, type Catalog } from '../api/index.ts';
 import type { KeyValueStore } from '../../storage/kv/index.ts';
 import type { ObjectSource, StoredObject } from './view.ts';
@@ -29,7 +29,7 @@ interface Prefix {
 }
 
 export function viewPrefixes(catalog: Catalog): Prefix[] {
-  return VIEW_RESOURCES.map((resource) => {
+  return VIEW_RESOURCES.filter((resource) => !DERIVED_VIEW_RESOURCES.has(resource)).map((resource) => {
     const type = catalog.types.find((t) => t.resource === resource && (t.group === '' || t.group === 'networking.k8s.io'));
     if (!type) throw new Error(`the catalog serves no ${resource}`);
     return { prefix: listPrefix(type), resource, namespaced: type.namespaced };

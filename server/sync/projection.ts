@@ -10,15 +10,18 @@ export interface Projection {
 }
 
 // Projections are pure functions of an immutable stored object, so each is made once.
-const memo = new WeakMap<ViewObject, { self?: Projection; other?: Projection }>();
+// A pod is projected two ways (as the node's own pod and as a policy peer), so the slot names the resource.
+const memo = new WeakMap<ViewObject, Map<string, Projection>>();
 
 export function project(resource: ViewResource, object: ViewObject, self: boolean): Projection {
-  const slot = memo.get(object) ?? {};
-  const cached = self ? slot.self : slot.other;
+  let slots = memo.get(object);
+  if (!slots) memo.set(object, (slots = new Map()));
+  const slot = `${resource}:${self}`;
+  const cached = slots.get(slot);
   if (cached) return cached;
   const projected = projectObject(resource, object, self);
   const made = { object: projected, fingerprint: JSON.stringify(projected) };
-  memo.set(object, self ? { ...slot, self: made } : { ...slot, other: made });
+  slots.set(slot, made);
   return made;
 }
 
@@ -27,6 +30,10 @@ function projectObject(resource: ViewResource, object: ViewObject, self: boolean
   switch (resource) {
     case 'pods':
       return { apiVersion: object.apiVersion, kind: object.kind, metadata, spec: object.spec };
+    case 'peerpods':
+      return peerPodProjection(object, metadata);
+    case 'namespaces':
+      return { apiVersion: object.apiVersion, kind: object.kind, metadata: defined({ name: metadata.name, uid: metadata.uid, labels: metadata.labels }) };
     case 'nodes':
       return self ? { apiVersion: object.apiVersion, kind: object.kind, metadata, spec: object.spec } : peerNode(object, metadata);
     default: {
@@ -35,6 +42,20 @@ function projectObject(resource: ViewResource, object: ViewObject, self: boolean
       return resource === 'services' || resource === 'persistentvolumeclaims' || resource === 'persistentvolumes' ? { ...object, metadata } : { ...rest, metadata };
     }
   }
+}
+
+/** What NetworkPolicy needs of any pod: who it is, its labels, its addresses and its named ports. */
+function peerPodProjection(object: ViewObject, metadata: Record<string, unknown>): ViewObject {
+  const spec = (object.spec ?? {}) as { nodeName?: string; containers?: Array<{ ports?: Array<{ name?: string; containerPort?: number; protocol?: string }> }> };
+  const status = (object.status ?? {}) as { podIP?: string; podIPs?: Array<{ ip: string }> };
+  const ports = (spec.containers ?? []).flatMap((c) => c.ports ?? []).map((p) => defined({ name: p.name, containerPort: p.containerPort, protocol: p.protocol ?? 'TCP' }));
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: defined({ name: metadata.name, namespace: metadata.namespace, uid: metadata.uid, labels: metadata.labels }),
+    spec: defined({ nodeName: spec.nodeName, ports }),
+    status: { podIP: status.podIP, podIPs: status.podIPs ?? [{ ip: status.podIP }] },
+  };
 }
 
 function peerNode(object: ViewObject, metadata: Record<string, unknown>): ViewObject {

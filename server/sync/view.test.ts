@@ -50,3 +50,23 @@ test('the diff carries new, changed and removed entries', (t) => {
   const changes = diffViews(before, after).map((c) => [c.key, c.rev, c.object === null]);
   t.deepEqual(changes.sort(), [['pods/default/a', 8, false], ['pods/default/b', 6, true], ['pods/default/c', 9, false]]);
 });
+
+test('a node with a NetworkPolicy gets every addressed pod as a peer and every namespace; one without gets no peers', (t) => {
+  const withIp = (name: string, node: string, ip: string) => ({ ...pod(name, node), status: { phase: 'Running', podIP: ip } });
+  const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default', labels: { team: 'a' }, resourceVersion: '3' } };
+  const policy = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'p', namespace: 'default' }, spec: { podSelector: {} } };
+  const src = source([
+    ['pods', withIp('a', 'n1', '10.42.0.5'), 1],
+    ['pods', withIp('b', 'n2', '10.42.1.5'), 2],
+    ['pods', pod('c', 'n2'), 3],
+    ['namespaces', ns, 4],
+    ['networkpolicies', policy, 5],
+  ]);
+  const n1 = computeView('n1', src);
+  t.deepEqual([...n1.keys()].filter((k) => k.startsWith('peerpods/')).sort(), ['peerpods/default/a', 'peerpods/default/b']);
+  t.like(n1.get('peerpods/default/b')!.object, { metadata: { name: 'b', namespace: 'default' }, status: { podIP: '10.42.1.5' } });
+  t.deepEqual(n1.get('namespaces/default')!.object.metadata, { name: 'default', labels: { team: 'a' } });
+  const n3 = computeView('n3', src);
+  t.false([...n3.keys()].some((k) => k.startsWith('peerpods/')));
+  t.true(n3.has('namespaces/default'));
+});

@@ -1,8 +1,9 @@
 // A node's view (DESIGN §5): what it needs and may see. Its own Node; the pods bound to it;
 // the ConfigMaps, Secrets and claims those pods name; every Service and Endpoints (a pod may
 // call any of them); NetworkPolicies of its pods' namespaces; and each peer Node reduced to
-// its name, pod CIDR and addresses. Never a Secret no pod of the node names.
-import type { ViewChange, ViewObject, ViewResource } from '../../common/sync/index.ts';
+// its name, pod CIDR and addresses; every Namespace's name and labels; and, when it has a policy,
+// every pod as a policy peer. Never a Secret no pod of the node names.
+import { viewKey, type ViewChange, type ViewObject, type ViewResource } from '../../common/sync/index.ts';
 import { project } from './projection.ts';
 
 export interface StoredObject {
@@ -50,8 +51,29 @@ export function computeView(node: string, source: ObjectSource): View {
   }
   for (const service of source.list('services')) add(service, 'services');
   for (const endpoints of source.list('endpoints')) add(endpoints, 'endpoints');
-  for (const policy of source.list('networkpolicies')) if (namespaces.has(namespaceOf(policy.object))) add(policy, 'networkpolicies');
+  for (const namespace of source.list('namespaces')) add(namespace, 'namespaces');
+  let policed = false;
+  for (const policy of source.list('networkpolicies')) {
+    if (!namespaces.has(namespaceOf(policy.object))) continue;
+    add(policy, 'networkpolicies');
+    policed = true;
+  }
+  // A policy's peers may be any pod of the cluster; a node without policies needs none of them.
+  if (policed) {
+    for (const pod of source.list('pods')) {
+      const peer = peerPod(pod);
+      if (peer && !view.has(peer.key)) view.set(peer.key, { rev: pod.rev, ...project('peerpods', pod.object, false) });
+    }
+  }
   return view;
+}
+
+/** The pod as a policy peer: only pods that hold an address (not finished, not host-network). */
+function peerPod(stored: StoredObject): { key: string } | undefined {
+  const status = (stored.object.status ?? {}) as { podIP?: string; phase?: string };
+  if (!status.podIP || status.phase === 'Succeeded' || status.phase === 'Failed') return undefined;
+  if ((stored.object.spec as { hostNetwork?: boolean } | undefined)?.hostNetwork) return undefined;
+  return { key: viewKey('peerpods', namespaceOf(stored.object), nameOf(stored.object)) };
 }
 
 /** What turns `base` into `next`: entries new or changed, and null for entries gone. */

@@ -73,15 +73,28 @@ export interface AgentProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/**
+ * An agent process. Without a --flannel-backend among `extraArgs` it runs with `none`: agents
+ * in the host's namespace must not add a bridge or addresses there (lab nodes pass their own).
+ */
 export function startAgentProcess(server: { url: string; token: string }, node: string, dataDir: string, extraArgs: string[] = [], spawner: Spawner = spawnHere): AgentProcess {
-  const child = spawner([process.execPath, SKERRY, 'agent', '--server', server.url, '--token', server.token, '--node-name', node, '--data-dir', dataDir, ...extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const network = extraArgs.includes('--flannel-backend') ? [] : ['--flannel-backend', 'none'];
+  const child = spawner([process.execPath, SKERRY, 'agent', '--server', server.url, '--token', server.token, '--node-name', node, '--data-dir', dataDir, ...network, ...extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const parsed: Array<Record<string, unknown>> = [];
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr += chunk;
     const lines = stderr.split('\n');
     stderr = lines.pop()!;
-    for (const line of lines) if (line.startsWith('{')) parsed.push(JSON.parse(line) as Record<string, unknown>);
+    for (const line of lines) {
+      if (!line.startsWith('{')) continue;
+      // A line another writer cut into (a child's output on the same pipe) is kept as text, not thrown on.
+      try {
+        parsed.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        parsed.push({ msg: 'unparsed log line', line });
+      }
+    }
   });
   const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
   return {

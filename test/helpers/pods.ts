@@ -66,7 +66,7 @@ function serverState(c: PodCluster): string {
 }
 
 /** Container ids the agent knows of: in its runtime root and in its pods' state files. */
-function knownContainerIds(c: PodCluster): string[] {
+function knownContainerIds(c: { runtimeRoot: string; agentDir: string }): string[] {
   const ids = new Set<string>(fs.existsSync(c.runtimeRoot) ? fs.readdirSync(c.runtimeRoot) : []);
   const stateDir = path.join(c.agentDir, 'pod-state');
   for (const uid of fs.existsSync(stateDir) ? fs.readdirSync(stateDir) : []) {
@@ -92,13 +92,18 @@ export async function killContainers(runtimeRoot: string): Promise<number[]> {
   return shims;
 }
 
+/** Removes what a node's pods made: containers, their shims and cgroups (the agent must be stopped first). */
+export async function removeNodeContainers(node: { runtimeRoot: string; agentDir: string }): Promise<void> {
+  const ids = knownContainerIds(node);
+  await killContainers(node.runtimeRoot);
+  for (const container of fs.existsSync(node.runtimeRoot) ? listContainers(node.runtimeRoot) : []) await container.delete({ force: true }).catch(() => undefined);
+  for (const id of ids) await findContainerCgroup(id)?.destroy().catch(() => undefined);
+}
+
 async function tearDown(c: PodCluster & { agents: AgentProcess[] }): Promise<void> {
   await Promise.all(c.agents.map((a) => a.stop('SIGKILL')));
   c.server?.stop();
-  const ids = knownContainerIds(c);
-  await killContainers(c.runtimeRoot);
-  for (const container of fs.existsSync(c.runtimeRoot) ? listContainers(c.runtimeRoot) : []) await container.delete({ force: true }).catch(() => undefined);
-  for (const id of ids) await findContainerCgroup(id)?.destroy().catch(() => undefined);
+  await removeNodeContainers(c);
   unmountAll(c.dir);
   fs.rmSync(c.dir, { recursive: true, force: true });
 }

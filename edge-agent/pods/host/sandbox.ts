@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { kernelConstants, runChildSteps, type ChildStep } from '../../../native/index.ts';
 import { findOnPath } from '../../check-config/tools.ts';
+import type { AttachedNetwork } from '../context.ts';
 import type { SandboxNamespaces } from '../spec/oci-spec.ts';
 import type { Pod } from '../types.ts';
 import { isMountPoint, unmountAll } from './mounts.ts';
@@ -17,6 +18,15 @@ export interface Sandbox {
   node: string;
   createdAt: string;
   namespaces: SandboxNamespaces;
+  /** The pod network it was wired to, once it was (the pod's IP survives agent restarts here). */
+  network?: AttachedNetwork;
+}
+
+/** Records what the pod network gave the sandbox, replacing sandbox.json whole. */
+export function saveSandbox(runDir: string, sandbox: Sandbox): void {
+  const file = sandboxFile(runDir);
+  fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(sandbox)}\n`, { mode: 0o600 });
+  fs.renameSync(`${file}.tmp`, file);
 }
 
 type NsName = keyof SandboxNamespaces;

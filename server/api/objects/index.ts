@@ -17,3 +17,4 @@ export {
 export type { KubeObject, ObjectMeta, OwnerReference, StatusCause } from './types.ts';
 export { timestamp } from './metadata.ts';
 export { decodeObject, listPrefix } from './codec.ts';
+export { createServiceAllocator, DEFAULT_SERVICE_RANGES, cidrRange, formatIpv4, parseIpv4, type ServiceAllocator, type ServiceRanges } from './service-allocation.ts';

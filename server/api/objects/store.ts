@@ -6,6 +6,7 @@ import { ApiError, apiErrors } from '../errors.ts';
 import { decodeObject, encodeObject, listPrefix, objectKey } from './codec.ts';
 import { initialPodStatus } from './pod-status.ts';
 import { generateName, preserveSystemFields, specChanged, timestamp } from './metadata.ts';
+import type { ServiceAllocator } from './service-allocation.ts';
 import type { KubeObject, ObjectMeta, StatusCause } from './types.ts';
 
 /** Kubernetes defaulting and validation, applied to every write (server/api/validation). */
@@ -104,6 +105,8 @@ export interface ObjectStoreOptions {
   now?: () => Date;
   /** The Namespace type, so namespaced writes can check their namespace exists. */
   namespaceType?: ResourceType;
+  /** Hands Services their cluster IPs and node ports; without it they keep what they were given. */
+  services?: ServiceAllocator;
 }
 
 // kube-apiserver retries a read-modify-write on conflict until it lands; the bound only stops a livelock.
@@ -178,13 +181,25 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
     const causes = admission.validateCreate(type, object);
     if (causes.length > 0) throw apiErrors.invalid(type, name, causes);
     await checkNamespace(type, namespace, name);
-    if (opts.dryRun) return object;
+    const settle = await allocateFor(type, object, undefined);
+    if (opts.dryRun) return settle(false), object;
     try {
       const written = await kv.create(objectKey(type, namespace, name), encodeObject(object));
+      settle(true);
       return withRevision(object, written.modRevision);
     } catch (error) {
+      settle(false);
       throw translate(error, type, name);
     }
+  }
+
+  /** A Service's cluster IP and node ports, given out before it is written; the rest need none. */
+  async function allocateFor(type: ResourceType, object: KubeObject, old: KubeObject | undefined): Promise<(landed: boolean) => void> {
+    if (type.kind !== 'Service' || !options.services) return () => undefined;
+    if (old) options.services.forget();
+    const outcome = await options.services.allocate(object, old);
+    if (Array.isArray(outcome)) throw apiErrors.invalid(type, object.metadata.name!, outcome);
+    return outcome;
   }
 
   function prepareUpdate(type: ResourceType, input: KubeObject, current: KubeObject, subresource: UpdateOptions['subresource']): KubeObject {
@@ -218,16 +233,20 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
     const exempt = opts.subresource === 'binding' || opts.subresource === 'finalize';
     const causes = exempt ? [] : admission.validateUpdate(type, next, current);
     if (causes.length > 0) throw apiErrors.invalid(type, name, causes);
-    if (opts.dryRun) return { ...next, metadata: { ...next.metadata, resourceVersion: current.metadata.resourceVersion } };
+    const settle = exempt || opts.subresource === 'status' ? () => undefined : await allocateFor(type, next, current);
+    if (opts.dryRun) return settle(false), { ...next, metadata: { ...next.metadata, resourceVersion: current.metadata.resourceVersion } };
     const key = objectKey(type, namespace, name);
     try {
       if (readyToRemove(type, next)) {
         const gone = await kv.delete(key, revision);
+        settle(false);
         return decodeObject(encodeObject(next), gone.deleteRevision);
       }
       const written = await kv.update(key, encodeObject(next), revision);
+      settle(true);
       return withRevision(next, written.modRevision);
     } catch (error) {
+      settle(false);
       throw translate(error, type, name);
     }
   }
@@ -267,6 +286,7 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
         if (next === 'now') {
           if (opts.dryRun) return { object: current, deleted: true };
           const gone = await kv.delete(objectKey(type, namespace, name), stored.modRevision);
+          if (type.kind === 'Service') options.services?.forget();
           return { object: decodeObject(gone.value, gone.deleteRevision), deleted: true };
         }
         if (next === current) return { object: current, deleted: false };

@@ -28,7 +28,7 @@ function validatePort(errs: Causes, p: Fields): void {
   }
   for (const msg of portNumberErrors(port)) errs.push(invalid(p.path('port'), port, msg));
   if (endPort === undefined) return;
-  if (endPort < port) errs.push(invalid(p.path('endPort'), port, 'must be greater than or equal to `port`'));
+  if (endPort < port) errs.push(invalid(p.path('endPort'), endPort, 'must be greater than or equal to `port`'));
   for (const msg of portNumberErrors(endPort)) errs.push(invalid(p.path('endPort'), endPort, msg));
 }
 
@@ -70,7 +70,8 @@ export function validateNetworkPolicy(errs: Causes, o: Obj): void {
   validateRules(errs, s, 'egress');
   const types = s.strings('policyTypes') ?? [];
   if (types.length > POLICY_TYPES.length) {
-    return void errs.push(invalid(s.path('policyTypes'), go(goStringSlice(types, '&[]networking.PolicyType')), 'may not specify more than two policyTypes'));
+    // Upstream passes &spec.PolicyTypes; field errors print what a pointer points to.
+    return void errs.push(invalid(s.path('policyTypes'), go(goStringSlice(types, '[]networking.PolicyType')), 'may not specify more than two policyTypes'));
   }
   types.forEach((t, i) => {
     if (!POLICY_TYPES.includes(t)) errs.push(notSupported(`${s.path('policyTypes')}[${i}]`, t, POLICY_TYPES));

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { componentLogger, SkerryError } from '../../../common/index.ts';
-import { startAgent } from '../../../edge-agent/run.ts';
+import { NETWORK_FLAGS, NETWORK_USAGE, parseNetworkOptions, startAgent } from '../../../edge-agent/run.ts';
 import { parseBrokerUrl } from '../../config.ts';
 import { versionInfo } from '../../version.ts';
 import { parseFlags, type Verb } from '../verb.ts';
@@ -26,7 +26,7 @@ Flags:
   --node-lease-duration-seconds N
                           the heartbeat Lease's duration, renewed every quarter of it (default 40)
   --allow-privileged      run containers with securityContext.privileged (refused by default)
-`;
+${NETWORK_USAGE}`;
 
 // Hidden flags for tests: their own runtime and pods roots (nothing else on the host is
 // touched) and a short restart back-off (Kubernetes' is 10 s doubling to 5 min).
@@ -58,6 +58,7 @@ async function run(args: string[]): Promise<number> {
     broker: { type: 'string' },
     tunnel: { type: 'string' },
     'allow-privileged': { type: 'boolean' },
+    ...NETWORK_FLAGS,
     ...HIDDEN_FLAGS,
   });
   if (values.help) return process.stdout.write(usage), 0;
@@ -90,6 +91,7 @@ async function run(args: string[]): Promise<number> {
     brokerUrl: values.broker === undefined ? undefined : parseBrokerUrl(values.broker),
     tunnelUrl: values.tunnel === undefined ? undefined : parseTunnelUrl(values.tunnel),
     version: versionInfo().gitVersion,
+    network: parseNetworkOptions(values),
     pods: {
       ...(values['runtime-root'] !== undefined && { runtimeRoot: values['runtime-root'] }),
       ...(values['pods-root'] !== undefined && { podsRoot: values['pods-root'] }),

@@ -1,7 +1,8 @@
 import { componentLogger, SkerryError } from '../../../common/index.ts';
 import { parseDuration } from '../../join/index.ts';
-import { DEFAULT_SERVER_DATA_DIR, parseBrokerUrl, parseDatastore, parseHostPort, type ServerConfig } from '../../config.ts';
+import { DEFAULT_SERVER_DATA_DIR, parseBrokerUrl, parseDatastore, parseHostPort, parseNetworkFlags, parsePortRange, type ServerConfig } from '../../config.ts';
 import { startServer } from '../../run.ts';
+import { NETWORK_FLAGS, NETWORK_USAGE, parseNetworkOptions } from '../../../edge-agent/run.ts';
 import { parseFlags, type Verb } from '../verb.ts';
 
 const log = componentLogger('cli');
@@ -21,7 +22,13 @@ Flags:
   --disable-agent         do not run a local agent in the server process
   --node-monitor-grace-period DURATION
                           a node silent this long is Unknown (default 40s; its pods keep running)
-`;
+  --cluster-cidr CIDR     pod addresses; each node gets a /24 of it (default 10.42.0.0/16)
+  --service-cidr CIDR     Service cluster IPs (default 10.43.0.0/16)
+  --service-node-port-range FIRST-LAST
+                          NodePort range (default 30000-32767)
+  --cluster-domain NAME   the DNS domain of Services and pods (default cluster.local)
+Flags of the server's own agent:
+${NETWORK_USAGE}`;
 
 function configFrom(args: string[]): ServerConfig | 'help' {
   const { values } = parseFlags(args, {
@@ -34,6 +41,11 @@ function configFrom(args: string[]): ServerConfig | 'help' {
     'tls-san': { type: 'string', multiple: true },
     'disable-agent': { type: 'boolean' },
     'node-monitor-grace-period': { type: 'string' },
+    'cluster-cidr': { type: 'string' },
+    'service-cidr': { type: 'string' },
+    'service-node-port-range': { type: 'string' },
+    'cluster-domain': { type: 'string' },
+    ...NETWORK_FLAGS,
   });
   if (values.help) return 'help';
   const dataDir = values['data-dir'] ?? DEFAULT_SERVER_DATA_DIR;
@@ -47,6 +59,9 @@ function configFrom(args: string[]): ServerConfig | 'help' {
     disableAgent: values['disable-agent'] ?? false,
     tlsSans: values['tls-san'] ?? [],
     nodeMonitorGracePeriodMs: gracePeriod(values['node-monitor-grace-period']),
+    network: parseNetworkFlags(values),
+    agentNetwork: parseNetworkOptions(values),
+    nodePorts: parsePortRange(values['service-node-port-range'] ?? '30000-32767', '--service-node-port-range'),
   };
 }
 
