@@ -13,7 +13,7 @@ import { listContainers } from '../native/index.ts';
 import { api, startAgentProcess, waitForReadyNode, waitUntil, type AgentProcess, type ApiTarget } from './helpers/cluster.ts';
 import { buildBusyboxLayout, IMAGE, removeNodeContainers } from './helpers/pods.ts';
 import { runSkerry, SKERRY, startServer, tempDir, type ServerProcess } from './helpers/skerry.ts';
-import { createLab, labUnavailable, type Lab, type LabHost } from './lab/index.ts';
+import { createLab, labUnavailable, relayArgv, relayListening, type Lab, type LabHost } from './lab/index.ts';
 
 const why = labUnavailable() ?? (!fs.existsSync(SKERRY) ? 'needs the build (npm run build)' : undefined);
 const labTest = why ? test.skip : test.serial;
@@ -41,22 +41,9 @@ interface Cluster {
 
 let cluster: Cluster | undefined;
 
-const RELAY = `const net = require('node:net');
-const [path, host, port] = process.argv.slice(1);
-net.createServer((c) => {
-  const u = net.connect(Number(port), host);
-  const end = () => { c.destroy(); u.destroy(); };
-  c.pipe(u).pipe(c);
-  c.on('error', end).on('close', end);
-  u.on('error', end).on('close', end);
-}).listen(path, () => console.log('listening'));`;
-
 async function relay(lab: Lab, host: LabHost, port: number, socketPath: string): Promise<void> {
-  const proc = lab.spawn(host, [process.execPath, '-e', RELAY, socketPath, host.ip, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    proc.child.stdout!.once('data', () => resolve());
-    proc.child.once('exit', (code) => reject(new Error(`relay exited with ${code}`)));
-  });
+  const proc = lab.spawn(host, relayArgv(socketPath, host.ip, port), { stdio: ['ignore', 'pipe', 'inherit'] });
+  await relayListening(proc.child, host.netns);
 }
 
 function startNodeAgent(c: { lab: Lab; api: ApiTarget }, node: LabNode, extra: string[] = []): AgentProcess {
@@ -255,6 +242,30 @@ labTest(`a Service without ready endpoints refuses at once instead of black-holi
   t.pass();
 });
 
+labTest(`a NodePort answers on every node's address, from another node${NEEDS}`, async (t) => {
+  const service = await post('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-np' }, spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80, targetPort: 80 }] } });
+  const nodePort = (service.spec as { ports: Array<{ nodePort: number }> }).ports[0]!.nodePort;
+  t.true(nodePort >= 30000 && nodePort <= 32767);
+  const [n0, n1] = c().nodes;
+  const page = await waitUntil('the NodePort answers', () => fetchFrom(n1!.host, `http://${n0!.host.ip}:${nodePort}/`), 15_000);
+  t.regex(page, /^web-[012]$/);
+});
+
+labTest(`an endpoint that leaves a Service leaves every node's rules within a second${NEEDS}`, async (t) => {
+  const gone = pods['web-2']!;
+  const node = c().nodes[0]!;
+  const inRules = async () => (await c().lab.exec(node.host, ['/usr/sbin/nft', 'list', 'map', 'inet', 'skerry', 'service-endpoints-tcp'])).stdout.includes(gone.ip);
+  t.true(await inRules(), 'web-2 is an endpoint before');
+  const started = Date.now();
+  const patched = await api(c().api, 'PATCH', `/api/v1/namespaces/default/pods/${gone.name}`, { metadata: { labels: { app: 'retired' } } });
+  t.is(patched.status, 200);
+  await waitUntil('web-2 gone from node 0’s Service map', async () => !(await inRules()), 10_000);
+  const tookMs = Date.now() - started;
+  t.log(`label change → endpoint out of another node's nftables map: ${tookMs} ms`);
+  t.true(tookMs <= 1_000, `${tookMs} ms`);
+  pods['web-2-retired'] = gone;
+});
+
 labTest(`NetworkPolicy: deny, allow by label, and it holds while the node is cut off and its agent restarts${NEEDS}`, async (t) => {
   const from = pods['peer-0']!;
   const target = pods['web-1']!;
@@ -276,6 +287,8 @@ labTest(`NetworkPolicy: deny, allow by label, and it holds while the node is cut
     await node1.agent.waitForLog((l) => l.msg === 'node network started', 30_000);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     t.is(await fetchFrom(from, `http://${target.ip}/`), undefined, 'denied while the node is offline');
+    const lookup = await inContainer(target, ['/bin/busybox', 'nslookup', 'web.default.svc.cluster.local']);
+    t.regex(lookup.stdout, /Address: 10\.43\./, 'the node-local DNS answers while the node is offline');
   } finally {
     await c().lab.heal(node1.host);
   }

@@ -20,6 +20,7 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { relayArgv, relayListening } from '../lab/index.ts';
 
 const run = promisify(execFile);
 const WIRE = fileURLToPath(new URL('./netlab-wire.py', import.meta.url));
@@ -220,22 +221,9 @@ function wireEnd(lab: LabInternals, netns: string, dev: string): { wire: Wire; d
 
 // The relay lets the test process, which stays in the host's netns, reach a server that
 // listens only inside the lab: a Unix socket is found by its path, whatever the netns.
-const RELAY = `const net = require('node:net');
-const [path, host, port] = process.argv.slice(1);
-net.createServer((c) => {
-  const u = net.connect(Number(port), host);
-  const end = () => { c.destroy(); u.destroy(); };
-  c.pipe(u).pipe(c);
-  c.on('error', end).on('close', end);
-  u.on('error', end).on('close', end);
-}).listen(path, () => console.log('listening'));`;
-
 async function startRelay(lab: LabInternals, netns: string, host: string, port: number, socketPath: string): Promise<void> {
-  const child = lab.runIn(netns, [process.execPath, '-e', RELAY, socketPath, host, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.once('data', () => resolve());
-    child.once('exit', (code) => reject(new Error(`relay in ${netns} exited with ${code}`)));
-  });
+  const child = lab.runIn(netns, relayArgv(socketPath, host, port), { stdio: ['ignore', 'pipe', 'inherit'] });
+  await relayListening(child, netns);
 }
 
 /** SIGTERM, then SIGKILL after a grace period: by pid, only processes the lab started. */

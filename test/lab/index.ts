@@ -2,6 +2,7 @@
 // on their links, processes inside them, and a sweeper for labs whose test died.
 export { createLab } from './lab.ts';
 export { sweepLabs } from './sweep.ts';
+export { relayArgv, relayListening, RELAY_SCRIPT } from './relay.ts';
 export { labUnavailable } from './shell.ts';
 export type {
   ExecOptions,
