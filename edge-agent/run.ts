@@ -130,7 +130,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   });
   beat = heartbeat.beat;
   const prober = createProber({ kubeVersion: config.version });
-  pods = startPodManager({ node: identity.nodeName, nodeIp, dataDir: config.dataDir, cache, outbox, flush: sync.flush, prober, ...(network && { network: network.attacher }), ...config.pods });
+  pods = startPodManager({ node: identity.nodeName, nodeIp, dataDir: config.dataDir, cache, outbox, flush: sync.flush, prober, ...(network && { network: network.attacher }), registry: nodeRegistry(identity), ...config.pods });
   const podManager = pods;
   tunnel = startTunnelClient({ identity, url: config.tunnelUrl, locate: (ns, pod, container, previous) => podManager.findContainer(ns, pod, container, previous) });
   const dialer = tunnel;
@@ -147,10 +147,16 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
       await podManager.stop();
       await network?.stop();
       await sync.stop();
+      outbox.commit();
       db.close();
       log.info({ node: identity.nodeName }, 'agent stopped');
     },
   };
+}
+
+/** The server's registry as image names spell it (host:port of its API), with this node's credential. */
+function nodeRegistry(identity: NodeIdentity) {
+  return { host: new URL(identity.apiUrl).host, username: identity.credential.username, password: identity.credential.password, ca: identity.caPem };
 }
 
 /** Joins, retrying with back-off while the server cannot be reached (a site that boots first). */

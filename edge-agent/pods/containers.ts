@@ -12,6 +12,7 @@ import type { ReadyImage } from './images.ts';
 import type { Sandbox } from './host/sandbox.ts';
 import { podHostname } from './host/sandbox.ts';
 import { podEtcFiles } from './host/network.ts';
+import { pullAuthFor } from './pull-credentials.ts';
 import { logPathOf, type PodPaths } from './record.ts';
 import { nextAttempt, recordStarted, type LiveSlot } from './slot.ts';
 import { resolveEnv, type ResolvedEnv } from './spec/env.ts';
@@ -53,7 +54,7 @@ interface StartState {
  */
 export function ensureSlotImage(ctx: PodContext, pod: Pod, slot: LiveSlot, wake: () => void): boolean {
   const image = slot.spec.image ?? '';
-  const outcome = ctx.images.ensure(`${pod.metadata.uid}/${image}`, image, slot.spec.imagePullPolicy ?? 'IfNotPresent', wake);
+  const outcome = ctx.images.ensure(`${pod.metadata.uid}/${image}`, image, slot.spec.imagePullPolicy ?? 'IfNotPresent', wake, pullAuthFor(pod, ctx.objects, ctx.registry));
   const event = (type: 'Normal' | 'Warning', reason: string, message: string) => ctx.record(pod, { kind: slot.kind, name: slot.spec.name }, type, reason, message);
   if (outcome.kind === 'ready') {
     // A container failing the same way on every retry announces its image once.

@@ -6,6 +6,7 @@ import type { ImageStore } from '../images/store/index.ts';
 import type { BackoffPolicy } from './backoff.ts';
 import type { Recorder } from './events.ts';
 import type { ImageService } from './images.ts';
+import type { NodeRegistry } from './pull-credentials.ts';
 import type { ObjectSource } from './spec/env.ts';
 import type { ContainerKind, KubeContainer, Pod } from './types.ts';
 
@@ -109,5 +110,7 @@ export interface PodContext {
   allowPrivileged: boolean;
   prober?: Prober;
   network?: PodNetworkAttacher;
+  /** The node's credential for the server's registry. */
+  registry?: NodeRegistry;
   log: Logger;
 }

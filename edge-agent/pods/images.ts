@@ -6,6 +6,7 @@ import { oci } from '../../common/index.ts';
 import type { ImageRecord, ImageStore } from '../images/store/index.ts';
 import { pullImage } from '../images/registry/index.ts';
 import { backoffRemaining, nextBackoff, type BackoffEntry, type BackoffPolicy } from './backoff.ts';
+import type { PullAuth } from './pull-credentials.ts';
 
 export interface ReadyImage {
   record: ImageRecord;
@@ -33,12 +34,18 @@ interface KeyState {
 
 export interface ImageService {
   /** `key` is per pod and image (the kubelet's back-off key); `onSettled` runs when a pull for it ends. */
-  ensure(key: string, image: string, policy: string, onSettled: () => void): ImageOutcome;
+  /** `auth` gives the pull's registry credentials (the pod's pull secrets, the node's own). */
+  ensure(key: string, image: string, policy: string, onSettled: () => void, auth?: PullAuth): ImageOutcome;
   forget(keyPrefix: string): void;
   stop(): void;
 }
 
-export function openImageService(store: ImageStore, policy: BackoffPolicy): ImageService {
+export interface PullDefaults {
+  /** A CA to trust besides the system's: the cluster's, for the server's registry. */
+  ca?: string;
+}
+
+export function openImageService(store: ImageStore, policy: BackoffPolicy, defaults: PullDefaults = {}): ImageService {
   const inFlight = new Map<string, Set<string>>();
   const keys = new Map<string, KeyState>();
   const waiters = new Map<string, () => void>();
@@ -53,13 +60,13 @@ export function openImageService(store: ImageStore, policy: BackoffPolicy): Imag
     return { record, config, ...(config.StopSignal && { stopSignal: config.StopSignal }), name, imageID: `${oci.repositoryOf(parsed)}@${record.indexDigest ?? record.manifestDigest}` };
   };
 
-  function startPull(ref: string, key: string): void {
+  function startPull(ref: string, key: string, auth: PullAuth | undefined): void {
     const waiting = new Set([key]);
     inFlight.set(ref, waiting);
     const started = performance.now();
     const pulled = (async () => {
       // Few tries per pull: the pod's back-off decides when to try again (a try that moves resets the count).
-      const result = await pullImage(ref, { store: store.content, signal: stopper.signal, retry: PULL_RETRY });
+      const result = await pullImage(ref, { store: store.content, signal: stopper.signal, retry: PULL_RETRY, ...(auth && { auth }), ...(defaults.ca && { ca: defaults.ca }) });
       const parsed = oci.parseReference(ref);
       await store.commit({ ...(parsed.tag !== undefined && { name: oci.formatReference({ ...parsed, digest: undefined }) }), manifestDigest: result.manifestDigest, ...(result.indexDigest && { indexDigest: result.indexDigest }) });
       return result.bytesFetched;
@@ -99,7 +106,7 @@ export function openImageService(store: ImageStore, policy: BackoffPolicy): Imag
   }
 
   return {
-    ensure(key, image, pullPolicy, onSettled) {
+    ensure(key, image, pullPolicy, onSettled, auth) {
       let ref: string;
       try {
         ref = oci.formatReference(oci.parseReference(image));
@@ -127,7 +134,7 @@ export function openImageService(store: ImageStore, policy: BackoffPolicy): Imag
       const now = Date.now();
       const wait = state.backoff ? backoffRemaining(state.backoff, state.backoff.lastUpdate, now, policy) : 0;
       if (wait > 0) return { kind: 'failed', reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}": ErrImagePull: ${state.lastError ?? ''}`, fresh: false, retryInMs: wait };
-      startPull(ref, key);
+      startPull(ref, key, auth);
       return { kind: 'pulling', started: true };
     },
     forget(keyPrefix) {

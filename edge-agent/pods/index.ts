@@ -6,6 +6,7 @@ import type { Container } from '../../native/index.ts';
 import type { Outbox, ViewCache } from '../sync/index.ts';
 import type { BackoffPolicy } from './backoff.ts';
 import type { PodNetworkAttacher, Prober } from './context.ts';
+import type { NodeRegistry } from './pull-credentials.ts';
 
 export { startPodManager } from './manager.ts';
 export { KUBELET_BACKOFF, type BackoffPolicy } from './backoff.ts';
@@ -37,6 +38,8 @@ export interface PodManagerOptions {
   prober?: Prober;
   /** The pod network; without one, pods get loopback only. */
   network?: PodNetworkAttacher;
+  /** The server's registry: where pulls use the node's credential, and the CA it is served with. */
+  registry?: NodeRegistry & { ca: string };
 }
 
 export interface FindResult {

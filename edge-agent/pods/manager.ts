@@ -73,14 +73,14 @@ function makeContext(options: PodManagerOptions): PodContext {
   return {
     node: options.node, nodeIp: options.nodeIp, dataDir: options.dataDir,
     runtimeRoot: options.runtimeRoot ?? '/run/skerry/runtime', podsRoot: options.podsRoot ?? '/run/skerry/pods',
-    store, images: openImageService(store, backoff), objects: viewObjects(options.cache),
+    store, images: openImageService(store, backoff, { ...(options.registry && { ca: options.registry.ca }) }), objects: viewObjects(options.cache),
     record: eventRecorder(options.node, options.outbox, options.flush),
     report: (pod, status) => {
       options.outbox.put({ kind: 'podStatus', key: `pod/${pod.namespace}/${pod.name}`, namespace: pod.namespace, name: pod.name, uid: pod.uid, status });
       options.flush();
     },
     backoff, pidsLimit: options.pidsLimit ?? 4096, nofile: inheritedNofile(), allowPrivileged: options.allowPrivileged ?? false,
-    ...(options.prober && { prober: options.prober }), ...(options.network && { network: options.network }), log: componentLogger('pods'),
+    ...(options.prober && { prober: options.prober }), ...(options.network && { network: options.network }), ...(options.registry && { registry: options.registry }), log: componentLogger('pods'),
   };
 }
 

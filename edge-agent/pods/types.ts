@@ -150,6 +150,7 @@ export interface PodSpec {
   dnsPolicy?: 'ClusterFirst' | 'ClusterFirstWithHostNet' | 'Default' | 'None';
   dnsConfig?: PodDnsConfig;
   hostAliases?: Array<{ ip: string; hostnames?: string[] }>;
+  imagePullSecrets?: Array<{ name?: string }>;
   serviceAccountName?: string;
   securityContext?: PodSecurityContext;
 }

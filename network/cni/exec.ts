@@ -5,12 +5,12 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { findTool } from '../host/index.ts';
 import { CNI_CODES, CniError } from './errors.ts';
 import { parseResult } from './result.ts';
 import type { CniCommand, CniErrorBody, CniResult } from './types.ts';
 
 export const DEFAULT_BIN_DIRS = ['/usr/lib/cni', '/opt/cni/bin'];
-const NSENTER = ['/usr/bin/nsenter', '/bin/nsenter'];
 const OUTPUT_LIMIT = 1 << 20;
 
 /** Everything one plugin execution needs besides its configuration. */
@@ -57,7 +57,7 @@ function pluginEnv(call: PluginCall): NodeJS.ProcessEnv {
 
 function commandLine(call: PluginCall, file: string): [string, string[]] {
   if (!call.hostNetns) return [file, []];
-  const nsenter = NSENTER.find((candidate) => fs.existsSync(candidate));
+  const nsenter = findTool('nsenter');
   if (!nsenter) throw new CniError(call.type, call.command, { code: CNI_CODES.internal, msg: `nsenter (util-linux) is needed to run plugins in ${call.hostNetns} and is not installed` });
   return [nsenter, [`--net=${call.hostNetns}`, '--', file]];
 }

@@ -14,7 +14,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SkerryError } from '../../common/index.ts';
-import { formatIpv4, isPodAddress, parseIpv4, parseSubnet, type Subnet } from './ipv4.ts';
+import { formatIpv4, parseIpv4 } from '../host/index.ts';
+import { isPodAddress, parseSubnet, type Subnet } from './subnet.ts';
 
 /** Where the next search starts: after the last address handed out, so a freed one is not reused at once. */
 const LAST_RESERVED = 'last-reserved';

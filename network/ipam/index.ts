@@ -1,3 +1,5 @@
 // Pod addresses on one node: a host-local-style allocator over the node's pod CIDR.
 export { AddressesExhaustedError, ipamDir, openAllocator, type Allocator, type AllocatorOptions, type PodAddress } from './allocator.ts';
-export { formatIpv4, isPodAddress, parseIpv4, parseSubnet, type Subnet } from './ipv4.ts';
+export { isPodAddress, parseSubnet, type Subnet } from './subnet.ts';
+// A Subnet's network and isPodAddress speak in numbers: the conversions come with them.
+export { formatIpv4, parseIpv4 } from '../host/index.ts';

@@ -2,8 +2,8 @@
 // and pod traffic to outside the cluster CIDR masqueraded behind the node's address. The
 // table is small and only this file writes it, so it is replaced whole in one transaction.
 import { componentLogger } from '../../common/index.ts';
-import { runTool } from './host.ts';
-import { formatCidr } from './ipv4.ts';
+import { formatCidr } from '../host/index.ts';
+import { toolOutput } from './run.ts';
 import type { ForwardingConfig } from './types.ts';
 import { checkForwardingConfig, checkNetns } from './validate.ts';
 
@@ -35,8 +35,8 @@ export async function setupNodeForwarding(config: ForwardingConfig): Promise<voi
   // /proc/sys/net shows the namespace of the process that opens it, hence a shell inside it.
   // Bridged pod traffic must pass the inet hooks (br_netfilter), whichever CNI chain made the
   // bridge: Service DNAT is undone on the way back and policy sees pods on the same node.
-  await runTool(config.netns, 'sh', ['-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward; if [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]; then echo 1 > /proc/sys/net/bridge/bridge-nf-call-iptables; fi']);
-  await runTool(config.netns, 'nft', ['-f', '-'], forwardingRuleset(formatCidr(checked.clusterCidr), formatCidr(checked.podCidr)));
+  await toolOutput(config.netns, 'sh', ['-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward; if [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]; then echo 1 > /proc/sys/net/bridge/bridge-nf-call-iptables; fi']);
+  await toolOutput(config.netns, 'nft', ['-f', '-'], forwardingRuleset(formatCidr(checked.clusterCidr), formatCidr(checked.podCidr)));
   log.info({ netns: config.netns, clusterCidr: config.clusterCidr, podCidr: config.podCidr }, 'node forwarding set up');
 }
 
@@ -46,5 +46,5 @@ export async function setupNodeForwarding(config: ForwardingConfig): Promise<voi
  */
 export async function removeNodeForwarding(config: Pick<ForwardingConfig, 'netns'> = {}): Promise<void> {
   checkNetns(config.netns);
-  await runTool(config.netns, 'nft', ['-f', '-'], `table inet ${FORWARDING_TABLE}\ndelete table inet ${FORWARDING_TABLE}\n`);
+  await toolOutput(config.netns, 'nft', ['-f', '-'], `table inet ${FORWARDING_TABLE}\ndelete table inet ${FORWARDING_TABLE}\n`);
 }

@@ -1,7 +1,7 @@
 // The overlay's fixed names and numbers (ADR 011 "Layout on a node"): every node derives
 // the same values from the same inputs, so nothing beyond a Node's pod CIDR and address has
 // to travel between nodes.
-import { firstHost, formatIpv4, parseCidr, type Cidr } from './ipv4.ts';
+import { firstHost, formatIpv4, ipv4Mac, parseCidr, type Cidr } from '../host/index.ts';
 
 export const VXLAN_DEVICE = 'skerry.vxlan';
 export const VXLAN_VNI = 1;
@@ -26,9 +26,7 @@ export function overlayMtu(underlayMtu: number): number {
 
 /** The VXLAN device's MAC of the node owning `podCidr`: 0e:6b: + the network address's four bytes. */
 export function vtepMac(podCidr: Cidr | string): string {
-  const cidr = asCidr(podCidr);
-  const bytes = formatIpv4(cidr.network).split('.').map((octet) => Number(octet).toString(16).padStart(2, '0'));
-  return ['0e', '6b', ...bytes].join(':');
+  return ipv4Mac('0e:6b', asCidr(podCidr).network);
 }
 
 /** The gateway (bridge address) of the node owning `podCidr`: its first host address. */

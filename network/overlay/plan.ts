@@ -1,7 +1,7 @@
 // What must change, from what is wanted and what is there: a pure diff, so that a sync with
 // nothing to do runs no command at all and entries of a peer that left are found by reading
 // them back, not by flushing. The answer is lines for `ip -batch` and `bridge -batch`.
-import { contains, formatCidr, formatIpv4, parseIpv4, subnetOf, type Cidr } from './ipv4.ts';
+import { contains, formatCidr, formatIpv4, parseIpv4, subnetOf, type Cidr } from '../host/index.ts';
 import { ROUTE_PROTOCOL, VXLAN_DEVICE, VXLAN_PORT, VXLAN_VNI, overlayMtu, podGateway, vtepMac } from './layout.ts';
 import type { FdbState, LinkState, NeighbourState, OverlayState, RouteState } from './state.ts';
 import type { OverlayMode } from './types.ts';

@@ -2,7 +2,7 @@
 // compares: links with their IPv4 addresses and VXLAN settings, main-table IPv4 routes, the
 // VXLAN device's neighbours and forwarding entries.
 import { VXLAN_DEVICE } from './layout.ts';
-import { runTool } from './host.ts';
+import { toolOutput } from './run.ts';
 
 export interface VxlanSettings {
   vni?: number;
@@ -62,12 +62,12 @@ const READS = ['link show', 'addr show', 'route show table main', 'neigh show'];
 
 /** Reads the state with one `ip -batch` and, when the VXLAN device exists, one `bridge fdb show`. */
 export async function readOverlayState(netns: string | undefined): Promise<OverlayState> {
-  const output = await runTool(netns, 'ip', ['-4', '-N', '-d', '-json', '-batch', '-'], READS.join('\n') + '\n');
+  const output = await toolOutput(netns, 'ip', ['-4', '-N', '-d', '-json', '-batch', '-'], READS.join('\n') + '\n');
   const [links, addrs, routes, neighbours] = splitJsonDocuments(output);
   if (neighbours === undefined) throw new Error(`ip -json -batch answered ${splitJsonDocuments(output).length} documents for ${READS.length} reads`);
   const state = parseIpState(links, addrs, routes, neighbours);
   if (state.links.some((link) => link.name === VXLAN_DEVICE)) {
-    state.fdb = parseFdb(JSON.parse(await runTool(netns, 'bridge', ['-json', 'fdb', 'show', 'dev', VXLAN_DEVICE])));
+    state.fdb = parseFdb(JSON.parse(await toolOutput(netns, 'bridge', ['-json', 'fdb', 'show', 'dev', VXLAN_DEVICE])));
   }
   return state;
 }

@@ -2,9 +2,9 @@
 // one `ip -batch` and one `bridge -batch` process, so a sync costs a few processes however
 // many peers there are, and none beyond the reads when nothing changed.
 import { componentLogger } from '../../common/index.ts';
-import { runTool } from './host.ts';
 import { ROUTE_PROTOCOL, VXLAN_DEVICE } from './layout.ts';
 import { planOverlay } from './plan.ts';
+import { toolOutput } from './run.ts';
 import { readOverlayState } from './state.ts';
 import type { OverlayConfig, OverlayPeer, OverlaySyncResult } from './types.ts';
 import { checkNetns, checkOverlayConfig, checkPeers } from './validate.ts';
@@ -33,8 +33,8 @@ export async function syncOverlay(config: OverlayConfig, peers: OverlayPeer[]): 
   const checked = checkPeers(peers, self);
   return serialized(config.netns, async () => {
     const plan = planOverlay({ ...self, mode: config.mode ?? 'auto' }, checked, await readOverlayState(config.netns));
-    if (plan.ipCommands.length > 0) await runTool(config.netns, 'ip', ['-batch', '-'], plan.ipCommands.join('\n') + '\n');
-    if (plan.bridgeCommands.length > 0) await runTool(config.netns, 'bridge', ['-batch', '-'], plan.bridgeCommands.join('\n') + '\n');
+    if (plan.ipCommands.length > 0) await toolOutput(config.netns, 'ip', ['-batch', '-'], plan.ipCommands.join('\n') + '\n');
+    if (plan.bridgeCommands.length > 0) await toolOutput(config.netns, 'bridge', ['-batch', '-'], plan.bridgeCommands.join('\n') + '\n');
     const changes = plan.ipCommands.length + plan.bridgeCommands.length;
     if (changes > 0) log.info({ netns: config.netns, changes, direct: plan.direct, encapsulated: plan.encapsulated }, 'overlay synced');
     log.debug({ netns: config.netns, ip: plan.ipCommands, bridge: plan.bridgeCommands }, 'overlay changes');
@@ -51,7 +51,7 @@ export async function removeOverlay(config: Pick<OverlayConfig, 'netns'> = {}): 
       .filter((route) => route.protocol === String(ROUTE_PROTOCOL) && route.dev !== VXLAN_DEVICE)
       .map((route) => `route del ${route.dst}${route.gateway ? ` via ${route.gateway}` : ''}${route.dev ? ` dev ${route.dev}` : ''} proto ${route.protocol}`);
     if (state.links.some((link) => link.name === VXLAN_DEVICE)) commands.push(`link del ${VXLAN_DEVICE}`);
-    if (commands.length > 0) await runTool(config.netns, 'ip', ['-batch', '-'], commands.join('\n') + '\n');
+    if (commands.length > 0) await toolOutput(config.netns, 'ip', ['-batch', '-'], commands.join('\n') + '\n');
     log.info({ netns: config.netns, removed: commands.length }, 'overlay removed');
   });
 }

@@ -1,7 +1,7 @@
 // Bad input is refused before anything is read or changed, with the field and the reason.
 import fs from 'node:fs';
 import { SkerryError } from '../../common/index.ts';
-import { overlaps, parseCidr, parseIpv4, type Cidr } from './ipv4.ts';
+import { overlaps, parseCidr, parseIpv4, type Cidr } from '../host/index.ts';
 import type { ForwardingConfig, OverlayConfig, OverlayPeer } from './types.ts';
 
 function invalid(field: string, reason: string): SkerryError {

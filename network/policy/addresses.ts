@@ -1,6 +1,7 @@
 // IP addresses as numbers, so that an ipBlock minus its excepts becomes a list of plain
 // ranges: nft interval sets hold ranges, not "this CIDR but not those".
 import net from 'node:net';
+import { formatIpv4, parseIpv4 } from '../host/index.ts';
 
 export type Family = 4 | 6;
 
@@ -28,23 +29,22 @@ function v6Groups(text: string): bigint {
   return all.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
 }
 
-/** An embedded IPv4 tail (::ffff:1.2.3.4) stands for two 16-bit groups. */
+/** An embedded IPv4 tail (::ffff:1.2.3.4, checked by net.isIPv6) stands for two 16-bit groups. */
 function v4Halves(text: string): string[] {
-  const v = v4Value(text);
-  return [(v >> 16n).toString(16), (v & 0xffffn).toString(16)];
+  const v = parseIpv4(text) ?? 0;
+  return [Math.floor(v / 0x10000).toString(16), (v % 0x10000).toString(16)];
 }
-
-const v4Value = (text: string): bigint => text.split('.').reduce((acc, octet) => (acc << 8n) | BigInt(Number(octet)), 0n);
 
 /** The address, or undefined when `text` is not an IPv4 or IPv6 literal. */
 export function parseAddress(text: string): Address | undefined {
-  if (net.isIPv4(text)) return { family: 4, value: v4Value(text) };
+  const v4 = parseIpv4(text);
+  if (v4 !== undefined) return { family: 4, value: BigInt(v4) };
   if (net.isIPv6(text) && !text.includes('%')) return { family: 6, value: v6Groups(text) };
   return undefined;
 }
 
 export function formatAddress(a: Address): string {
-  if (a.family === 4) return [24n, 16n, 8n, 0n].map((shift) => String((a.value >> shift) & 0xffn)).join('.');
+  if (a.family === 4) return formatIpv4(Number(a.value));
   const groups = Array.from({ length: 8 }, (_, i) => ((a.value >> BigInt(112 - 16 * i)) & 0xffffn).toString(16));
   return groups.join(':');
 }

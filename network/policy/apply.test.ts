@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
 import test from 'ava';
-import { findTool, runTool } from './host.ts';
+import { findTool, runTool } from '../host/index.ts';
 import { applyPolicy, compilePolicy, deletePolicyTable, type NetworkPolicy, type PolicyPlan, type PolicyPod } from './index.ts';
 
 const run = promisify(execFile);

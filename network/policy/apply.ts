@@ -3,8 +3,9 @@
 // kernel's table no longer be what `previous` says (someone flushed it), the difference
 // cannot apply; the table is then made anew from the plan and the fallback is reported.
 import { componentLogger } from '../../common/index.ts';
+import { findTool } from '../host/index.ts';
 import { cutRefusedConnections } from './conntrack.ts';
-import { findTool, runNft } from './host.ts';
+import { runNft } from './nft.ts';
 import { renderPlan } from './render.ts';
 import { deleteScript, diffScript, fullScript } from './transaction.ts';
 import type { PolicyPlan } from './types.ts';

@@ -3,9 +3,9 @@
 // policy that narrowed it. Only connections touching a local pod whose enforcement changed are
 // looked at, each is judged by the new plan exactly, and only those it refuses are deleted
 // (never an allowed one: deleting it could turn its next reply into a refused "new" packet).
+import { runTool } from '../host/index.ts';
 import { canonicalAddress } from './addresses.ts';
 import { isAllowed } from './allowed.ts';
-import { runTool } from './host.ts';
 import type { PolicyPlan } from './types.ts';
 
 export interface Tuple {

@@ -6,8 +6,8 @@
 // run in order and each is applied incrementally over the one before, so the diffs between
 // very different plans are exercised as much as the plans themselves.
 import test, { type ExecutionContext } from 'ava';
+import { runTool } from '../host/index.ts';
 import { applyPolicy, compilePolicy, type NetworkPolicy, type NetworkPolicySpec, type PolicyInput, type PolicyPlan } from './index.ts';
-import { runTool } from './host.ts';
 import { createPolicyLab, policyLabUnavailable, PORTS, type LabPod, type LabPort, type PolicyLab } from './lab.test-helper.ts';
 import { renderPlan } from './render.ts';
 

@@ -3,8 +3,9 @@
 // ExternalName Services get no rules; sessionAffinity is not honoured (every connection is
 // balanced on its own), nor are externalIPs, loadBalancer ingress addresses or the Local
 // traffic policies.
+import { parseIpv4 } from '../host/index.ts';
 import type { Endpoints, Service } from './kube.ts';
-import { ipv4Number, notIPv4, notIPv4Cidr } from './checks.ts';
+import { notIPv4, notIPv4Cidr } from './checks.ts';
 import { localView, type Endpoint } from './view.ts';
 
 export type L4 = 'tcp' | 'udp' | 'sctp';
@@ -70,7 +71,7 @@ export function compileServices(input: CompileInput): ServiceRules {
   for (const service of view.services) {
     const clusterIP = service.clusterIP;
     if (!clusterIP) continue;
-    const address = ipv4Number(clusterIP);
+    const address = parseIpv4(clusterIP)!; // the view checked it
     for (const port of service.ports) {
       const protocol = port.protocol.toLowerCase() as L4;
       const key = `${service.namespace}/${service.name}/${protocol}/${port.name || port.port}`;

@@ -1,13 +1,8 @@
 // Runs one nft script as one transaction (`nft -f -`), inside a network namespace when asked
 // (`nsenter --net=PATH`). A failure names the namespace, nft's first complaint and the
 // script lines it points at, so the failing part is readable without the whole script.
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
+import { runTool } from '../host/index.ts';
 
-// Absolute paths only: a PATH lookup could find something else called nft (npx puts
-// node_modules/.bin first, where @vercel/nft installs one).
-const NFT = ['/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft', '/usr/local/sbin/nft'].find((p) => fs.existsSync(p)) ?? '/usr/sbin/nft';
-const NSENTER = ['/usr/bin/nsenter', '/bin/nsenter', '/usr/sbin/nsenter'].find((p) => fs.existsSync(p)) ?? '/usr/bin/nsenter';
 const TIMEOUT_MS = 60_000;
 const SHOWN_CHARS = 300;
 
@@ -38,20 +33,13 @@ export function nftFailure(where: string, code: number | null, stderr: string, s
 }
 
 /** Runs the script as one nft transaction; rejects with an NftError naming the failing part. */
-export function runNft(script: string[], netns?: string): Promise<void> {
-  const argv = netns ? [NSENTER, `--net=${netns}`, NFT, '-f', '-'] : [NFT, '-f', '-'];
+export async function runNft(script: string[], netns?: string): Promise<void> {
   const where = netns ? `netns ${netns}` : 'the current netns';
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'ignore', 'pipe'], timeout: TIMEOUT_MS, killSignal: 'SIGKILL' });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.stdin.on('error', () => undefined); // an early exit closes the pipe; the exit code tells why
-    child.once('error', (error: NodeJS.ErrnoException) => reject(new NftError(`cannot run ${argv[0]} for nft in ${where}: ${error.code ?? error.message} (is nftables installed?)`, [], '')));
-    child.once('close', (code, signal) => {
-      if (code === 0) resolve();
-      else if (signal) reject(new NftError(`nft -f - in ${where} was killed by ${signal}${signal === 'SIGKILL' ? ` (timeout ${TIMEOUT_MS} ms?)` : ''}`, [], stderr));
-      else reject(nftFailure(where, code, stderr, script));
-    });
-    child.stdin.end(`${script.join('\n')}\n`);
+  // nft (or nsenter) missing or not started is an NftError too: nothing was applied either way.
+  const result = await runTool(netns, 'nft', ['-f', '-'], `${script.join('\n')}\n`, { timeoutMs: TIMEOUT_MS }).catch((error: Error) => {
+    throw new NftError(error.message, [], '');
   });
+  if (result.code === 0) return;
+  if (result.signal) throw new NftError(`nft -f - in ${where} was killed by ${result.signal}${result.signal === 'SIGKILL' ? ` (timeout ${TIMEOUT_MS} ms?)` : ''}`, [], result.stderr);
+  throw nftFailure(where, result.code, result.stderr, script);
 }

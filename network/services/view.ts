@@ -4,8 +4,9 @@
 // reported in `problems`, naming the object, the field and the reason; it never takes the
 // other services down with it. This runs over every object on every change, so it avoids
 // building strings and closures unless something is wrong.
+import { parseIpv4 } from '../host/index.ts';
 import type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints, Service, ServicePort } from './kube.ts';
-import { ipv4Number, notDnsLabel, notDnsName, notIPv4, notPort } from './checks.ts';
+import { notDnsLabel, notDnsName, notIPv4, notPort } from './checks.ts';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 const PROTOCOLS: readonly string[] = ['TCP', 'UDP', 'SCTP'];
@@ -103,7 +104,8 @@ function objectKey(object: Named | undefined): string {
   return `${object.metadata!.namespace}/${object.metadata!.name}`;
 }
 
-const byIp = (a: { ip: string }, b: { ip: string }) => ipv4Number(a.ip) - ipv4Number(b.ip);
+// Only checked addresses are sorted.
+const byIp = (a: { ip: string }, b: { ip: string }) => parseIpv4(a.ip)! - parseIpv4(b.ip)!;
 const byIpPort = (a: Endpoint, b: Endpoint) => byIp(a, b) || a.port - b.port;
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 

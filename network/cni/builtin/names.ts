@@ -1,5 +1,6 @@
 // Names and addresses the built-in plugin derives, so that they need no state of their own.
 import crypto from 'node:crypto';
+import { ipv4Mac, parseIpv4 } from '../../host/index.ts';
 
 /** The host end of a pod's veth: "skerry" + 8 hex digits of a hash of the container id (ADR 011). */
 export function hostVethName(containerId: string): string {
@@ -12,5 +13,7 @@ export function hostVethName(containerId: string): string {
  * pods' ARP entries for the gateway do not go stale as pods come and go.
  */
 export function bridgeMac(gateway: string): string {
-  return ['0a', '58', ...gateway.split('.').map((octet) => Number(octet).toString(16).padStart(2, '0'))].join(':');
+  const address = parseIpv4(gateway);
+  if (address === undefined) throw new RangeError(`bridge gateway ${JSON.stringify(gateway)} is not an IPv4 address`);
+  return ipv4Mac('0a:58', address);
 }
