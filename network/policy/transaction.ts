@@ -23,6 +23,11 @@ function baseChainLines(): string[] {
     // must be accepted by the sender's egress and by the receiver's ingress; a drop in either is final.
     `add chain ${T} ${c.name} { type filter hook ${c.hook} priority ${c.priority}; policy accept; }`,
     `add rule ${T} ${c.name} ct state established,related accept`,
+    // A TCP segment that is not a SYN yet is "new" to conntrack is a connection picked up
+    // mid-stream: one whose entry a narrowed policy cut. Without this, the server's
+    // retransmission to a client on another node (whose side no chain here judges) would
+    // make a fresh entry, and the client's next segments would pass as established.
+    ...(c.hook === 'forward' ? [`add rule ${T} ${c.name} meta l4proto tcp ct state new tcp flags & (syn | rst) == 0 drop`] : []),
     `add rule ${T} ${c.name} meta l4proto ipv6-icmp icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept`,
     ...MAPS.filter((m) => m.direction === c.direction).map((m) => `add rule ${T} ${c.name} ${m.family === 4 ? 'ip' : 'ip6'} ${c.match} vmap @${m.name}`),
   ]);

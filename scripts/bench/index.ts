@@ -14,12 +14,14 @@ import { parseArgs } from 'node:util';
 import { apiBench } from './api.ts';
 import { imagesPullBench } from './images-pull.ts';
 import { kvBench } from './kv.ts';
+import { networkBench } from './network.ts';
+import { podsBench } from './pods.ts';
 import { runtimeBench } from './runtime.ts';
 import { syncBench } from './sync.ts';
 import { unpackBench } from './unpack.ts';
 import { buildReport, environment, statusOf, systemLoad, textTable, writeReport, type Bench } from './report.ts';
 
-const BENCHES: Bench[] = [kvBench, apiBench, syncBench, runtimeBench, imagesPullBench, unpackBench];
+const BENCHES: Bench[] = [kvBench, apiBench, syncBench, runtimeBench, imagesPullBench, unpackBench, networkBench, podsBench];
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -11,6 +11,7 @@ import https from 'node:https';
 import fs from 'node:fs';
 import path from 'node:path';
 import { unmountAll } from '../../edge-agent/pods/host/mounts.ts';
+import { becomeChildSubreaper } from '../../native/index.ts';
 import { api, startAgentProcess, startClusterServer, waitForReadyNode, type AgentProcess, type ClusterServer } from '../../test/helpers/cluster.ts';
 import { buildBusyboxLayout, IMAGE, removeNodeContainers } from '../../test/helpers/pods.ts';
 import { runSkerry } from '../../test/helpers/skerry.ts';
@@ -92,6 +93,9 @@ const stats = (values: number[]) => summarize(values);
 
 async function run({ dir, quick, progress }: BenchContext): Promise<BenchResult> {
   if (process.getuid?.() !== 0) throw new Error('the pods bench runs containers: it needs root');
+  // The containers' shims outlive the agent; as a subreaper the bench gets them back and can
+  // reap them at the end (PID 1 here does not reap orphans).
+  becomeChildSubreaper();
   const agentDir = path.join(dir, 'agent');
   const node = { runtimeRoot: path.join(dir, 'runtime'), agentDir };
   progress('building the busybox image');
@@ -121,12 +125,6 @@ async function run({ dir, quick, progress }: BenchContext): Promise<BenchResult>
     const burst = quick ? 20 : 100;
     progress(`${burst} pods at once`);
     const many = await startPods(server, watch, Array.from({ length: burst }, (_, i) => `many-${i}`));
-    if (process.env.SKERRY_BENCH_STEPS) {
-      const steps = agent.logs().filter((l) => l.msg === 'step made');
-      const byStep = new Map<string, number[]>();
-      for (const l of steps) byStep.set(String(l.step), [...(byStep.get(String(l.step)) ?? []), Number(l.ms)]);
-      for (const [step, ms] of byStep) progress(`${step}: n=${ms.length} sum=${ms.reduce((x, y) => x + y, 0).toFixed(0)} ms max=${Math.max(...ms).toFixed(0)}`);
-    }
     await deletePods(server, Array.from({ length: burst }, (_, i) => `many-${i}`));
     const a = stats(one);
     const b = stats(many);
