@@ -97,7 +97,8 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   const db = openStateDb(config.dataDir);
   const cache = openViewCache(db);
   const outbox = openOutbox(db);
-  const nodeIp = config.nodeIp ?? (await localAddressTowards(identity.apiUrl));
+  const podNetwork = (config.network ?? DEFAULT_AGENT_NETWORK).backend !== 'none';
+  const nodeIp = config.nodeIp ?? (await defaultNodeIp(identity.apiUrl, podNetwork));
   let beat = () => undefined as void;
   // The pod manager starts after the sync; batches applied before that are in the cache it reads.
   let pods: PodManager | undefined;
@@ -175,9 +176,20 @@ async function joinWithRetry(config: AgentConfig): Promise<NodeIdentity> {
   }
 }
 
-/** The address this host uses to reach the server: the node's InternalIP when none is given. */
-async function localAddressTowards(url: string): Promise<string> {
-  const { hostname } = new URL(url);
+/**
+ * The node's InternalIP when none is given: the address this host uses to reach the server.
+ * With a pod network, a server on this host (its own agent) gives the address of the default
+ * route's interface instead, as K3s picks it: peers' overlays cannot reach a node at 127.0.0.1.
+ * Only a route lookup: no packet is sent. A host with no route out keeps the loopback address.
+ */
+async function defaultNodeIp(apiUrl: string, podNetwork: boolean): Promise<string> {
+  const towardsServer = await localAddressTowards(new URL(apiUrl).hostname);
+  if (!podNetwork || !towardsServer.startsWith('127.')) return towardsServer;
+  const outward = await localAddressTowards('192.0.2.1');
+  return outward === '127.0.0.1' ? towardsServer : outward;
+}
+
+async function localAddressTowards(hostname: string): Promise<string> {
   const host = hostname.replace(/^\[|\]$/g, '');
   const socket = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
   try {

@@ -27,6 +27,7 @@ export interface NetworkState {
 }
 
 const RETRY_MS = 5_000;
+const LOOPBACK_NODE_MTU = 1500;
 // The kernel state can be changed behind the agent's back (a link flushed by hand): look again now and then.
 const REPAIR_MS = 60_000;
 
@@ -61,6 +62,12 @@ export function startReconciler(options: ReconcileOptions, onPass: (state: Netwo
       forwardingFor = podCidr;
     });
     await step('overlay', async () => {
+      if (options.nodeIp.startsWith('127.')) {
+        // A host with no route out (a one-node cluster on a laptop): no peer could reach it anyway.
+        if (state.mtu === undefined) options.log.warn({ nodeIp: options.nodeIp }, 'the node IP is a loopback address: no overlay, pods reach only this node; pass --node-ip');
+        state.mtu = LOOPBACK_NODE_MTU;
+        return;
+      }
       const wanted = peers(options.view, options.node);
       const key = JSON.stringify([podCidr, wanted]);
       if (key === peersKey && Date.now() - lastOverlayAt < REPAIR_MS) return;
