@@ -63,9 +63,16 @@ export function startServer(dataDir: string, extraArgs: string[] = [], spawner: 
     const timer = setTimeout(() => reject(new Error(`server did not listen within 20 s:\n${stderr}`)), 20_000);
     child.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk;
-      const lines = stderr.split('\n');
+      // Only whole lines: a chunk may end in the middle of one.
+      const lines = stderr.split('\n').slice(0, -1);
       logs.length = 0;
-      for (const line of lines.filter((l) => l.startsWith('{'))) logs.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of lines.filter((l) => l.startsWith('{'))) {
+        try {
+          logs.push(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          logs.push({ msg: 'unparsed log line', line });
+        }
+      }
       const listening = logs.find((l) => l.msg === 'API listening');
       if (listening) {
         clearTimeout(timer);
