@@ -8,6 +8,7 @@ export type ChildStep =
   | { kind: 'seccomp'; label: string; program: Buffer; flags?: number }
   /** Drops the bounding set to `bounding` when given, then capset(2) with the three masks. */
   | { kind: 'capset'; label: string; effective: bigint; permitted: bigint; inheritable: bigint; bounding?: bigint }
+  | { kind: 'sethostname'; label: string; hostname: string }
   | { kind: 'exec'; label: string; path: string; argv: string[] };
 
 export interface ChildOutcome {

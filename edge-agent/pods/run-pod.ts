@@ -55,7 +55,7 @@ async function sandboxStep(w: PodWorker): Promise<'done' | 'made' | 'wait'> {
   // A sandbox that is no longer whole (a reboot) may still hold an address: give it back first.
   await detachNetwork(w, readSandboxFile(w.paths.run));
   try {
-    w.sandbox = createSandbox(w.paths.run, w.pod!, w.ctx.node);
+    w.sandbox = await createSandbox(w.paths.run, w.pod!, w.ctx.node);
   } catch (error) {
     w.ctx.record(w.pod!, undefined, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(error as Error).message}`);
     w.wakeIn(10_000);

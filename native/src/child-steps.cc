@@ -68,6 +68,8 @@ long RunStep(const ChildStep& step) {
       return LoadSeccomp(step);
     case StepKind::Capset:
       return SetCapabilities(step.caps);
+    case StepKind::SetHostname:
+      return syscall(SYS_sethostname, step.hostname.data(), step.hostname.size());
     case StepKind::Exec:
       return syscall(SYS_execve, step.path.c_str(), step.argvPointers.data(), environ);
   }

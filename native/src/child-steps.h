@@ -9,7 +9,7 @@
 
 namespace skerry {
 
-enum class StepKind { Unshare, Mount, NoNewPrivs, SeccompAllowAll, Seccomp, Capset, Exec };
+enum class StepKind { Unshare, Mount, NoNewPrivs, SeccompAllowAll, Seccomp, Capset, SetHostname, Exec };
 
 // Capability masks for a Capset step, bit n = capability n.
 struct CapabilitySets {
@@ -23,6 +23,7 @@ struct ChildStep {
   unsigned long flags = 0;  // unshare/mount flags, or SECCOMP_FILTER_FLAG_* for Seccomp
   std::string source, target, fstype, data;
   std::string path;
+  std::string hostname;  // SetHostname
   std::vector<std::string> argv;
   std::string program;  // Seccomp: struct sock_filter[] as bytes
   CapabilitySets caps;

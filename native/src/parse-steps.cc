@@ -26,6 +26,7 @@ bool ReadKind(const std::string& name, StepKind* kind) {
   if (name == "seccomp-allow-all") return *kind = StepKind::SeccompAllowAll, true;
   if (name == "seccomp") return *kind = StepKind::Seccomp, true;
   if (name == "capset") return *kind = StepKind::Capset, true;
+  if (name == "sethostname") return *kind = StepKind::SetHostname, true;
   if (name == "exec") return *kind = StepKind::Exec, true;
   return false;
 }
@@ -70,7 +71,7 @@ bool ParseSeccomp(Napi::Env env, uint32_t index, Napi::Object object, ChildStep*
 bool ParseOne(Napi::Env env, uint32_t index, Napi::Object object, ChildStep* step) {
   std::string kindName;
   if (!ReadString(object, "kind", true, &kindName) || !ReadKind(kindName, &step->kind))
-    return Fail(env, index, "kind", "must be unshare, mount, no-new-privs, seccomp-allow-all, seccomp, capset or exec");
+    return Fail(env, index, "kind", "must be unshare, mount, no-new-privs, seccomp-allow-all, seccomp, capset, sethostname or exec");
   if (!ReadString(object, "label", true, &step->label))
     return Fail(env, index, "label", "must be a string");
   Napi::Value flags = object.Get("flags");
@@ -82,6 +83,12 @@ bool ParseOne(Napi::Env env, uint32_t index, Napi::Object object, ChildStep* ste
   }
   if (step->kind == StepKind::Seccomp) return ParseSeccomp(env, index, object, step);
   if (step->kind == StepKind::Capset) return ParseCapset(env, index, object, step);
+  if (step->kind == StepKind::SetHostname) {
+    // The kernel's limit (HOST_NAME_MAX); checked here so the child never sees a bad one.
+    if (!ReadString(object, "hostname", true, &step->hostname) || step->hostname.empty() || step->hostname.size() > 64)
+      return Fail(env, index, "hostname", "must be a string of 1 to 64 bytes");
+    return true;
+  }
   Napi::Value argv = object.Get("argv");
   if (argv.IsUndefined()) return true;
   if (!argv.IsArray()) return Fail(env, index, "argv", "must be an array of strings");
