@@ -132,7 +132,7 @@ const hostVeths = new Set<string>();
 
 /** The host end of the pod's veth, from the result: a host interface that is not the bridge. */
 function hostVeth(result: CniResult): string {
-  const name = result.interfaces!.filter((i) => !i.sandbox && !i.name.startsWith('skerry0'))[0]!.name;
+  const name = result.interfaces!.filter((i) => !i.sandbox && i.name !== 'skerry0')[0]!.name;
   hostVeths.add(name);
   return name;
 }
