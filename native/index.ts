@@ -48,6 +48,7 @@ export { runContainer, openContainer, listContainers, type Container, type Conta
 export { execInContainer, type ExecOptions, type ExecProcess, type ExecutedProcess } from './runtime/exec.ts';
 export { compileExecPlan, type ExecPlanOptions } from './runtime/plan-exec.ts';
 export { DEFAULT_RUNTIME_ROOT } from './runtime/state.ts';
+export { readImageEtcFile } from './runtime/passwd.ts';
 export { defaultSpec } from './runtime/default-spec.ts';
 export { createContainerCgroup, findContainerCgroup, listContainerCgroups, type CgroupStats, type ContainerCgroup } from './cgroups/index.ts';
 export { getXattr, makeCharDevice, makeNode, mountOverlay, setXattr, unmount } from './fs/index.ts';

@@ -1,28 +1,25 @@
-// The node-local DNS server: cluster names answered from the local view (rebuilt when the
-// view's Services or Endpoints change), the rest forwarded to the node's own resolvers.
+// The node-local DNS server: cluster names answered from the local view (the zone is rebuilt
+// when the Services and Endpoints a reconcile pass read have changed), the rest forwarded to
+// the node's own resolvers.
 import type { Logger } from '../../common/index.ts';
 import { buildZone, readUpstreams, startNodeDns, type ClusterZone } from '../../network/dns/index.ts';
-import type { Endpoints, Service } from '../../network/services/index.ts';
-import { objectsOf, type ViewReader } from './view-inputs.ts';
+import type { ServiceInputs } from './view-inputs.ts';
 
 export interface NodeDnsHandle {
-  /** The view may have changed: rebuild the zone if its Services or Endpoints did. */
-  refresh(): void;
+  /** What the last pass read: the zone is rebuilt when it changed. */
+  refresh(inputs: ServiceInputs): void;
   close(): Promise<void>;
 }
 
-export async function startDns(options: { address: string; domain: string; view: ViewReader; log: Logger }): Promise<NodeDnsHandle> {
-  let key = '';
+export async function startDns(options: { address: string; domain: string; inputs: ServiceInputs; log: Logger }): Promise<NodeDnsHandle> {
+  let signature = '';
   let zone: ClusterZone | undefined;
-  const refresh = () => {
-    const services = objectsOf(options.view, 'services');
-    const endpoints = objectsOf(options.view, 'endpoints');
-    const next = JSON.stringify([services, endpoints]);
-    if (next === key && zone) return;
-    key = next;
-    zone = buildZone({ services: services as unknown as Service[], endpoints: endpoints as unknown as Endpoints[], domain: options.domain });
+  const refresh = (inputs: ServiceInputs) => {
+    if (zone && inputs.signature === signature) return;
+    signature = inputs.signature;
+    zone = buildZone({ services: inputs.services, endpoints: inputs.endpoints, domain: options.domain });
   };
-  refresh();
+  refresh(options.inputs);
   const server = await startNodeDns({ listen: [{ address: options.address, port: 53 }], upstreams: readUpstreams(), zone: () => zone!, logger: options.log });
   options.log.info({ address: options.address, domain: options.domain }, 'node-local DNS answering');
   return { refresh, close: () => server.close() };

@@ -40,10 +40,10 @@ export function startNodeNetwork(options: NodeNetworkOptions): NodeNetwork {
   const reconciler = startReconciler(
     { node: options.node, nodeIp: options.nodeIp, clusterCidr: options.cluster.clusterCidr, mode: options.mode, policy: options.policy, view: options.view, local, log },
     (state) => {
-      dns?.refresh();
+      if (state.services) dns?.refresh(state.services);
       // The DNS server answers on the bridge's gateway address, which exists once a pod was wired.
-      if (!dns && !dnsStarting && state.podCidr && local.list().length > 0) {
-        dnsStarting = startDns({ address: gatewayOf(state.podCidr), domain: options.cluster.clusterDomain, view: options.view, log })
+      if (!dns && !dnsStarting && state.podCidr && state.services && local.list().length > 0) {
+        dnsStarting = startDns({ address: gatewayOf(state.podCidr), domain: options.cluster.clusterDomain, inputs: state.services, log })
           .then((started) => void (dns = started))
           .catch((error: unknown) => log.warn({ err: error }, 'node-local DNS not started yet; trying again on the next pass'))
           .finally(() => (dnsStarting = undefined));

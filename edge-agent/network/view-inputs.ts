@@ -2,11 +2,12 @@
 // pod CIDR, its peers, Services and Endpoints, Namespaces, NetworkPolicies and policy peers.
 // Only the cache is read, so everything here keeps working while the node is offline.
 import type { ViewObject } from '../../common/sync/index.ts';
+import type { Endpoints, Service } from '../../network/services/index.ts';
 import type { LocalPod } from './local-pods.ts';
 
 export interface ViewReader {
   get(key: string): ViewObject | undefined;
-  list(prefix: string): Array<{ key: string; object: ViewObject }>;
+  list(prefix: string): Array<{ key: string; rev: number; object: ViewObject }>;
 }
 
 export interface Peer {
@@ -35,6 +36,21 @@ export function peers(view: ViewReader, node: string): Peer[] {
 }
 
 export const objectsOf = (view: ViewReader, resource: string): ViewObject[] => view.list(`${resource}/`).map((e) => e.object);
+
+/** The view's Services and Endpoints, read once per pass for both the rules and DNS. */
+export interface ServiceInputs {
+  /** Changes exactly when an entry is added, changed or removed: its keys and revisions. */
+  signature: string;
+  services: Service[];
+  endpoints: Endpoints[];
+}
+
+export function serviceInputs(view: ViewReader): ServiceInputs {
+  const services = view.list('services/');
+  const endpoints = view.list('endpoints/');
+  const signature = [...services, ...endpoints].map((e) => `${e.key}@${e.rev}`).join(' ');
+  return { signature, services: services.map((e) => e.object) as unknown as Service[], endpoints: endpoints.map((e) => e.object) as unknown as Endpoints[] };
+}
 
 export interface PolicyPodInfo {
   namespace: string;

@@ -6,10 +6,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { OciSpec } from './spec.ts';
 
-const MAX_PASSWD_BYTES = 4 << 20;
+const MAX_ETC_BYTES = 4 << 20;
 
-function readImagePasswd(rootfs: string): string | undefined {
-  const file = path.join(rootfs, 'etc', 'passwd');
+/**
+ * <rootfs>/etc/<name> of an image (passwd, group), or undefined when it is absent, too big,
+ * not a regular file, or reached through a symlink (also a symlinked /etc).
+ */
+export function readImageEtcFile(rootfs: string, name: string): string | undefined {
+  const file = path.join(rootfs, 'etc', name);
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
@@ -19,7 +23,7 @@ function readImagePasswd(rootfs: string): string | undefined {
   try {
     if (fs.readlinkSync(`/proc/self/fd/${fd}`) !== file) return undefined;
     const stat = fs.fstatSync(fd);
-    if (!stat.isFile() || stat.size > MAX_PASSWD_BYTES) return undefined;
+    if (!stat.isFile() || stat.size > MAX_ETC_BYTES) return undefined;
     return fs.readFileSync(fd, 'utf8');
   } catch {
     return undefined;
@@ -30,7 +34,7 @@ function readImagePasswd(rootfs: string): string | undefined {
 
 /** The home directory of `uid` in the image at `rootfs`, or "/" without an entry. */
 export function homeOf(rootfs: string, uid: number): string {
-  for (const line of (readImagePasswd(rootfs) ?? '').split('\n')) {
+  for (const line of (readImageEtcFile(rootfs, 'passwd') ?? '').split('\n')) {
     const fields = line.split(':');
     if (fields.length >= 7 && fields[2] === String(uid) && fields[5]) return fields[5];
   }

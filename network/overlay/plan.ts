@@ -4,17 +4,11 @@
 import { contains, formatCidr, formatIpv4, parseIpv4, subnetOf, type Cidr } from '../host/index.ts';
 import { ROUTE_PROTOCOL, VXLAN_DEVICE, VXLAN_PORT, VXLAN_VNI, overlayMtu, podGateway, vtepMac } from './layout.ts';
 import type { FdbState, LinkState, NeighbourState, OverlayState, RouteState } from './state.ts';
-import type { OverlayMode } from './types.ts';
+import type { OverlayMode, OverlaySyncResult } from './types.ts';
 import type { CheckedConfig, CheckedPeer } from './validate.ts';
 
-export interface OverlayPlan {
-  underlayDevice: string;
-  mtu: number;
-  direct: string[];
-  encapsulated: string[];
-  ipCommands: string[];
-  bridgeCommands: string[];
-}
+/** A plan is what a sync reports: the commands it will run, and what it found. */
+export type OverlayPlan = OverlaySyncResult;
 
 interface WantedRoute {
   dst: string;
