@@ -31,6 +31,19 @@ test('the whole log, then the last two lines (tailLines)', async (t) => {
   t.is(await collect(readLog(source, { ...base, tailLines: 10 }, new AbortController().signal)), 'line 1\nline 2\nline 3\nline 4\n');
 });
 
+test('without follow, lines written while the log is read are not part of the answer', async (t) => {
+  // Over one read chunk, so the reader comes back to the file after it has grown.
+  const early = Array.from({ length: 2000 }, (_, n) => record(n % 60, `early ${n} ${'x'.repeat(40)}`));
+  const file = logFile(t, early);
+  const reading = readLog({ logPath: file, running: () => true }, base, new AbortController().signal);
+  const first = await reading.next();
+  let out = first.done ? '' : first.value.toString();
+  fs.appendFileSync(file, `${record(59, 'late')}\n`);
+  for await (const chunk of reading) out += chunk.toString();
+  t.is(out.split('\n').filter((l) => l !== '').length, 2000);
+  t.false(out.includes('late'));
+});
+
 test('sinceSeconds counts back from the node’s clock', async (t) => {
   const file = logFile(t, [1, 2, 3].map((n) => record(n, `line ${n}`)));
   const now = () => Date.parse('2024-01-01T00:00:04Z');

@@ -23,9 +23,12 @@ export async function* readLog(source: LogSource, options: LogStreamOptions, sig
   if (!file) return;
   const watcher = options.follow ? changes(source.logPath, signal) : undefined;
   try {
-    let offset = options.tailLines === undefined ? 0 : await tailStart(file, options.tailLines);
+    // Without follow the answer is the log as it stood at the request: lines the container
+    // writes while we read would otherwise make `--tail 1` print two.
+    const end = options.follow ? Infinity : (await file.stat()).size;
+    let offset = options.tailLines === undefined ? 0 : await tailStart(file, options.tailLines, end);
     for (;;) {
-      const chunk = await readAt(file, offset);
+      const chunk = await readAt(file, offset, end);
       offset += chunk.length;
       if (chunk.length > 0) {
         const records = split(chunk).map(parseCriLine).filter((r): r is CriRecord => r !== undefined);
@@ -58,15 +61,17 @@ async function openWhenThere(source: LogSource, follow: boolean, signal: AbortSi
   }
 }
 
-async function readAt(file: fs.promises.FileHandle, offset: number): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(CHUNK);
-  const { bytesRead } = await file.read(buffer, 0, CHUNK, offset);
+async function readAt(file: fs.promises.FileHandle, offset: number, end = Infinity): Promise<Buffer> {
+  const want = Math.min(CHUNK, end - offset);
+  if (want <= 0) return Buffer.alloc(0);
+  const buffer = Buffer.allocUnsafe(want);
+  const { bytesRead } = await file.read(buffer, 0, want, offset);
   return buffer.subarray(0, bytesRead);
 }
 
 /** Where the last `lines` records start, found by reading backwards (the kubelet's tail). */
-export async function tailStart(file: fs.promises.FileHandle, lines: number): Promise<number> {
-  const size = (await file.stat()).size;
+export async function tailStart(file: fs.promises.FileHandle, lines: number, upTo = Infinity): Promise<number> {
+  const size = Math.min(upTo, (await file.stat()).size);
   if (lines === 0) return size;
   let found = 0;
   // The newline that ends the last record is not a boundary before one.
