@@ -2,7 +2,7 @@
 // both sides read it without a schema registry. Every decode checks the shape before a
 // message reaches the protocol; a bad one becomes a MessageError naming the field.
 import { Encoder } from 'cbor-x';
-import type { BatchMessage, DownMessage, ExecStreamOptions, HeadMessage, LogStreamOptions, PresenceMessage, Report, StreamMessage, UpMessage, ViewChange } from './messages.ts';
+import { VOLUME_STATES, type BatchMessage, type DownMessage, type ExecStreamOptions, type HeadMessage, type LogStreamOptions, type PresenceMessage, type Report, type StreamMessage, type UpMessage, type ViewChange, type VolumeState } from './messages.ts';
 
 /** The largest message either side accepts; the broker refuses larger ones too. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -143,6 +143,12 @@ function checkReportItem(value: unknown, field: string): { seq: number; report: 
       return { seq, report: { kind: 'lease', key, renewTime: text(r, 'renewTime', at), durationSeconds: count(r, 'durationSeconds', at) } };
     case 'event':
       return { seq, report: { kind: 'event', key, event: record(r, 'event', at) } };
+    case 'volume': {
+      const state = r.state as VolumeState;
+      if (!VOLUME_STATES.includes(state)) throw new MessageError(`${at}.state`, `must be one of ${VOLUME_STATES.join(', ')}`);
+      if (typeof r.message !== 'string' || r.message.length > 4096) throw new MessageError(`${at}.message`, 'must be a string of at most 4096 characters');
+      return { seq, report: { kind: 'volume', key, volume: text(r, 'volume', at), state, capacityBytes: count(r, 'capacityBytes', at), usedBytes: count(r, 'usedBytes', at), message: r.message } };
+    }
     default:
       throw new MessageError(`${at}.kind`, `unknown report kind ${JSON.stringify(r.kind)}`);
   }

@@ -61,7 +61,27 @@ export type Report =
   | { kind: 'podStatus'; key: string; namespace: string; name: string; uid: string; status: ViewObject }
   | { kind: 'node'; key: string; labels: Record<string, string>; status: ViewObject }
   | { kind: 'lease'; key: string; renewTime: string; durationSeconds: number }
-  | { kind: 'event'; key: string; event: ViewObject };
+  | { kind: 'event'; key: string; event: ViewObject }
+  | VolumeReport;
+
+/**
+ * What a node has on disk for one local PersistentVolume (`key` is `volume/<pv name>`):
+ * Ready with its real capacity and usage, Deleted once its data is gone (the server may then
+ * let the PV go), or a problem the user must see (Missing, Damaged, Failed) with a message.
+ */
+export interface VolumeReport {
+  kind: 'volume';
+  key: string;
+  /** The PersistentVolume's name. */
+  volume: string;
+  state: VolumeState;
+  capacityBytes: number;
+  usedBytes: number;
+  message: string;
+}
+
+export const VOLUME_STATES = ['Ready', 'Deleted', 'Missing', 'Damaged', 'Failed'] as const;
+export type VolumeState = (typeof VOLUME_STATES)[number];
 
 /** node → server: reports with sequence numbers, oldest first. */
 export interface ReportMessage {
