@@ -11,6 +11,7 @@ import { startPodManager, type BackoffPolicy, type PodManager } from './pods/ind
 import { createProber } from './probes/index.ts';
 import { openOutbox, openStateDb, openViewCache, startAgentSync, type AgentSync, type Outbox, type ViewCache } from './sync/index.ts';
 import { startTunnelClient, type TunnelClient } from './tunnel/index.ts';
+import { startVolumeManager, type VolumeManager } from './volumes/index.ts';
 
 const log = componentLogger('agent');
 
@@ -102,6 +103,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   let beat = () => undefined as void;
   // The pod manager starts after the sync; batches applied before that are in the cache it reads.
   let pods: PodManager | undefined;
+  let volumes: VolumeManager | undefined;
   let tunnel: TunnelClient | undefined;
   const networkOptions = config.network ?? DEFAULT_AGENT_NETWORK;
   const network: NodeNetwork | undefined = networkOptions.backend === 'none' ? undefined : startNodeNetwork({
@@ -118,6 +120,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     onOnline: (online) => online && beat(),
     onApplied: () => {
       network?.resync();
+      volumes?.resync();
       pods?.resync();
     },
     onStream: (request) => tunnel?.handle(request),
@@ -131,7 +134,8 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   });
   beat = heartbeat.beat;
   const prober = createProber({ kubeVersion: config.version });
-  pods = startPodManager({ node: identity.nodeName, nodeIp, dataDir: config.dataDir, cache, outbox, flush: sync.flush, prober, ...(network && { network: network.attacher }), registry: nodeRegistry(identity), ...config.pods });
+  volumes = startVolumeManager({ node: identity.nodeName, dataDir: config.dataDir, cache, outbox, flush: sync.flush, log: componentLogger('volumes') });
+  pods = startPodManager({ node: identity.nodeName, nodeIp, dataDir: config.dataDir, cache, outbox, flush: sync.flush, prober, volumes, ...(network && { network: network.attacher }), registry: nodeRegistry(identity), ...config.pods });
   const podManager = pods;
   tunnel = startTunnelClient({ identity, url: config.tunnelUrl, locate: (ns, pod, container, previous) => podManager.findContainer(ns, pod, container, previous) });
   const dialer = tunnel;
@@ -146,6 +150,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
       heartbeat.stop();
       dialer.stop();
       await podManager.stop();
+      await volumes?.stop();
       await network?.stop();
       await sync.stop();
       outbox.commit();

@@ -91,6 +91,15 @@ export interface PodNetworkAttacher {
   detach(ref: PodNetworkRef): Promise<void>;
 }
 
+/**
+ * Local persistent volumes (edge-agent/volumes): the volume a pod's claim is bound to, as a
+ * host directory to bind into its containers. Provisions it on first use.
+ */
+export interface ClaimMounter {
+  /** Rejects with an Error whose message the pod's FailedMount event shows; the pod retries. */
+  mount(pod: Pod, claimName: string): Promise<string>;
+}
+
 export interface PodContext {
   node: string;
   nodeIp: string;
@@ -110,6 +119,8 @@ export interface PodContext {
   allowPrivileged: boolean;
   prober?: Prober;
   network?: PodNetworkAttacher;
+  /** Without one, a pod with a persistentVolumeClaim volume cannot start (FailedMount). */
+  volumes?: ClaimMounter;
   /** The node's credential for the server's registry. */
   registry?: NodeRegistry;
   log: Logger;

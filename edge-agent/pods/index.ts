@@ -5,15 +5,17 @@
 import type { Container } from '../../native/index.ts';
 import type { Outbox, ViewCache } from '../sync/index.ts';
 import type { BackoffPolicy } from './backoff.ts';
-import type { PodNetworkAttacher, Prober } from './context.ts';
+import type { ClaimMounter, PodNetworkAttacher, Prober } from './context.ts';
 import type { NodeRegistry } from './pull-credentials.ts';
 
 export { startPodManager } from './manager.ts';
 export { KUBELET_BACKOFF, type BackoffPolicy } from './backoff.ts';
-export type { AttachedNetwork, HookTarget, PodNetwork, PodNetworkAttacher, PodNetworkRef, ProbeKind, Prober, ProbeTarget, ProbeWatch } from './context.ts';
+export type { AttachedNetwork, ClaimMounter, HookTarget, PodNetwork, PodNetworkAttacher, PodNetworkRef, ProbeKind, Prober, ProbeTarget, ProbeWatch } from './context.ts';
 export type { Handler, HttpGetAction, KubeContainer, Pod, Probe } from './types.ts';
 /** Kubernetes' $(VAR) expansion, for exec probe commands (expanded with the container's literal env). */
 export { expand } from './spec/expansion.ts';
+/** Kubernetes quantities as numbers ("64Mi" → 67108864), for a claim's requested size. */
+export { quantityValue } from './spec/resources.ts';
 
 export interface PodManagerOptions {
   node: string;
@@ -38,6 +40,8 @@ export interface PodManagerOptions {
   prober?: Prober;
   /** The pod network; without one, pods get loopback only. */
   network?: PodNetworkAttacher;
+  /** Local persistent volumes (edge-agent/volumes); without them a claim's pod cannot start. */
+  volumes?: ClaimMounter;
   /** The server's registry: where pulls use the node's credential, and the CA it is served with. */
   registry?: NodeRegistry & { ca: string };
 }

@@ -80,7 +80,7 @@ function makeContext(options: PodManagerOptions): PodContext {
       options.flush();
     },
     backoff, pidsLimit: options.pidsLimit ?? 4096, nofile: inheritedNofile(), allowPrivileged: options.allowPrivileged ?? false,
-    ...(options.prober && { prober: options.prober }), ...(options.network && { network: options.network }), ...(options.registry && { registry: options.registry }), log: componentLogger('pods'),
+    ...(options.prober && { prober: options.prober }), ...(options.network && { network: options.network }), ...(options.volumes && { volumes: options.volumes }), ...(options.registry && { registry: options.registry }), log: componentLogger('pods'),
   };
 }
 

@@ -33,9 +33,10 @@ function imagesStep(w: PodWorker): 'done' | 'wait' {
   return all ? 'done' : 'wait';
 }
 
-function volumesStep(w: PodWorker): 'done' | 'wait' {
+async function volumesStep(w: PodWorker): Promise<'done' | 'wait'> {
   try {
-    w.volumes = setUpVolumes(w.pod!, w.paths, w.ctx.objects, w.facts);
+    const claims = await mountClaims(w);
+    w.volumes = setUpVolumes(w.pod!, w.paths, w.ctx.objects, w.facts, claims);
     w.lastMountFailure = undefined;
     return 'done';
   } catch (error) {
@@ -46,6 +47,22 @@ function volumesStep(w: PodWorker): 'done' | 'wait' {
     w.wakeIn(10_000);
     return 'wait';
   }
+}
+
+/** Each persistentVolumeClaim volume's host directory, mounted by the node's volume manager. */
+async function mountClaims(w: PodWorker): Promise<Map<string, string>> {
+  const mounted = new Map<string, string>();
+  for (const volume of w.pod!.spec.volumes ?? []) {
+    const claimName = volume.persistentVolumeClaim?.claimName;
+    if (!claimName) continue;
+    if (!w.ctx.volumes) throw new MountError(volume.name, 'this node has no volume manager for persistentVolumeClaim volumes');
+    try {
+      mounted.set(volume.name, await w.ctx.volumes.mount(w.pod!, claimName));
+    } catch (error) {
+      throw new MountError(volume.name, (error as Error).message);
+    }
+  }
+  return mounted;
 }
 
 async function sandboxStep(w: PodWorker): Promise<'done' | 'made' | 'wait'> {

@@ -118,6 +118,7 @@ export interface Volume {
   name: string;
   emptyDir?: { medium?: string; sizeLimit?: Quantity };
   hostPath?: { path: string; type?: string };
+  persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
   configMap?: { name?: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
   secret?: { secretName?: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
   downwardAPI?: { items?: DownwardFile[]; defaultMode?: number };

@@ -36,10 +36,12 @@ function projectObject(resource: ViewResource, object: ViewObject, self: boolean
       return { apiVersion: object.apiVersion, kind: object.kind, metadata: defined({ name: metadata.name, uid: metadata.uid, labels: metadata.labels }) };
     case 'nodes':
       return self ? { apiVersion: object.apiVersion, kind: object.kind, metadata, spec: object.spec } : peerNode(object, metadata);
+    case 'persistentvolumes':
+      return { ...object, metadata: withoutUsage(metadata) };
     default: {
       const { status: _status, ...rest } = object;
       // Services and claims keep their status: a node reads a LoadBalancer's address and a claim's phase.
-      return resource === 'services' || resource === 'persistentvolumeclaims' || resource === 'persistentvolumes' ? { ...object, metadata } : { ...rest, metadata };
+      return resource === 'services' || resource === 'persistentvolumeclaims' ? { ...object, metadata } : { ...rest, metadata };
     }
   }
 }
@@ -68,6 +70,14 @@ function peerNode(object: ViewObject, metadata: Record<string, unknown>): ViewOb
     spec: defined({ podCIDR: spec.podCIDR, podCIDRs: spec.podCIDRs }),
     status: { addresses: status.addresses ?? [] },
   };
+}
+
+/** A volume's capacity and usage are the node's own report; echoed back they would be churn. */
+function withoutUsage(metadata: Record<string, unknown>): Record<string, unknown> {
+  const annotations = metadata.annotations as Record<string, string> | undefined;
+  if (!annotations) return metadata;
+  const kept = Object.fromEntries(Object.entries(annotations).filter(([k]) => k !== 'volume.skerry.io/used-bytes' && k !== 'volume.skerry.io/capacity-bytes'));
+  return { ...metadata, annotations: kept };
 }
 
 // CBOR, unlike JSON, would carry an undefined field as a value; leave such fields out.

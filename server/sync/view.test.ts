@@ -70,3 +70,18 @@ test('a node with a NetworkPolicy gets every addressed pod as a peer and every n
   t.false([...n3.keys()].some((k) => k.startsWith('peerpods/')));
   t.true(n3.has('namespaces/default'));
 });
+
+const localVolume = (name: string, node: string, annotations: Record<string, string> = {}) => ({
+  apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name, annotations },
+  spec: { capacity: { storage: '1Gi' }, csi: { driver: 'local.skerry.io', volumeHandle: name }, nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [node] }] }] } } },
+  status: { phase: 'Released' },
+});
+
+test('a node sees its local volumes without pods; their usage reports do not come back down', (t) => {
+  const before = source([['persistentvolumes', localVolume('pvc-1', 'n1', { 'volume.skerry.io/state': 'Ready', 'volume.skerry.io/used-bytes': '10' }), 3], ['persistentvolumes', localVolume('pvc-2', 'n2'), 4]]);
+  const after = source([['persistentvolumes', localVolume('pvc-1', 'n1', { 'volume.skerry.io/state': 'Ready', 'volume.skerry.io/used-bytes': '99' }), 7], ['persistentvolumes', localVolume('pvc-2', 'n2'), 4]]);
+  t.deepEqual([...computeView('n1', before).keys()], ['persistentvolumes/pvc-1']);
+  t.deepEqual([...computeView('n2', before).keys()], ['persistentvolumes/pvc-2']);
+  t.deepEqual(diffViews(computeView('n1', before), computeView('n1', after)), []);
+  t.deepEqual((computeView('n1', before).get('persistentvolumes/pvc-1')!.object as { metadata: { annotations: unknown } }).metadata.annotations, { 'volume.skerry.io/state': 'Ready' });
+});

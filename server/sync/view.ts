@@ -1,8 +1,8 @@
 // A node's view (DESIGN §5): what it needs and may see. Its own Node; the pods bound to it;
 // the ConfigMaps, Secrets and claims those pods name; every Service and Endpoints (a pod may
 // call any of them); NetworkPolicies of its pods' namespaces; and each peer Node reduced to
-// its name, pod CIDR and addresses; every Namespace's name and labels; and, when it has a policy,
-// every pod as a policy peer. Never a Secret no pod of the node names.
+// its name, pod CIDR and addresses; every Namespace's name and labels; the local
+// PersistentVolumes on it; and, when it has a policy, every pod as a policy peer. Never a Secret no pod of the node names.
 import { viewKey, type ViewChange, type ViewObject, type ViewResource } from '../../common/sync/index.ts';
 import { project } from './projection.ts';
 
@@ -49,6 +49,9 @@ export function computeView(node: string, source: ObjectSource): View {
       if (volumeName) add(source.get('persistentvolumes', undefined, volumeName), 'persistentvolumes');
     }
   }
+  // The node's own local volumes, also those no pod names any more: it deletes their data
+  // when the server deletes them (reconnecting after an outage, it finds them in the view).
+  for (const volume of source.list('persistentvolumes')) if (volumeNodes(volume.object).includes(node)) add(volume, 'persistentvolumes');
   for (const service of source.list('services')) add(service, 'services');
   for (const endpoints of source.list('endpoints')) add(endpoints, 'endpoints');
   for (const namespace of source.list('namespaces')) add(namespace, 'namespaces');
@@ -125,6 +128,14 @@ export function podReferences(pod: ViewObject): PodReferences {
   }
   for (const pull of (spec.imagePullSecrets ?? []) as Named[]) addName(refs.secrets, pull?.name);
   return refs;
+}
+
+type VolumeAffinity = { nodeAffinity?: { required?: { nodeSelectorTerms?: Array<{ matchExpressions?: Array<{ key?: string; operator?: string; values?: string[] }> }> } } };
+
+/** The nodes a PersistentVolume's required affinity names by hostname (a local volume's node). */
+function volumeNodes(volume: ViewObject): string[] {
+  const terms = ((volume.spec ?? {}) as VolumeAffinity).nodeAffinity?.required?.nodeSelectorTerms ?? [];
+  return terms.flatMap((t) => (t.matchExpressions ?? []).filter((e) => e.key === 'kubernetes.io/hostname' && e.operator === 'In').flatMap((e) => e.values ?? []));
 }
 
 function nameOf(object: ViewObject): string {

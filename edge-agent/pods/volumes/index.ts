@@ -67,7 +67,12 @@ function hostPath(volume: Volume): string {
   return p;
 }
 
-function setUpOne(volume: Volume, pod: Pod, paths: PodPaths, objects: ObjectSource, facts: NodeFacts): PreparedVolume {
+function setUpOne(volume: Volume, pod: Pod, paths: PodPaths, objects: ObjectSource, facts: NodeFacts, claims: ReadonlyMap<string, string>): PreparedVolume {
+  const claimed = claims.get(volume.name);
+  if (volume.persistentVolumeClaim) {
+    if (!claimed) throw new MountError(volume.name, `persistentvolumeclaim "${volume.persistentVolumeClaim.claimName}" is not mounted on this node`);
+    return { hostPath: claimed, readOnly: volume.persistentVolumeClaim.readOnly === true };
+  }
   if (volume.emptyDir) return { hostPath: emptyDir(volume, paths), readOnly: false };
   if (volume.hostPath) return { hostPath: hostPath(volume), readOnly: false };
   const files = volumeFiles(volume, pod, objects, facts);
@@ -81,12 +86,15 @@ function setUpOne(volume: Volume, pod: Pod, paths: PodPaths, objects: ObjectSour
   return { hostPath: dir, readOnly: true };
 }
 
-/** Sets up (or refreshes) every volume of the pod; the first that fails throws a MountError. */
-export function setUpVolumes(pod: Pod, paths: PodPaths, objects: ObjectSource, facts: NodeFacts): Map<string, PreparedVolume> {
+/**
+ * Sets up (or refreshes) every volume of the pod; the first that fails throws a MountError.
+ * `claims` holds the host directories of its persistentVolumeClaim volumes, mounted already.
+ */
+export function setUpVolumes(pod: Pod, paths: PodPaths, objects: ObjectSource, facts: NodeFacts, claims: ReadonlyMap<string, string> = new Map()): Map<string, PreparedVolume> {
   const prepared = new Map<string, PreparedVolume>();
   for (const volume of pod.spec.volumes ?? []) {
     try {
-      prepared.set(volume.name, setUpOne(volume, pod, paths, objects, facts));
+      prepared.set(volume.name, setUpOne(volume, pod, paths, objects, facts, claims));
     } catch (error) {
       // A host failure (a tmpfs refused, a full disk) is a mount failure of that volume too.
       throw error instanceof MountError ? error : new MountError(volume.name, (error as Error).message);

@@ -34,7 +34,9 @@ test('emptyDir, hostPath with type checks and configMap volumes are set up on th
   t.deepEqual(volumes.get('cfg'), { hostPath: path.join(paths.run, 'volumes', 'configmap', 'cfg'), readOnly: true });
   t.is(fs.readFileSync(path.join(volumes.get('cfg')!.hostPath, 'app.conf'), 'utf8'), 'x=1');
   t.throws(() => setUpVolumes(pod([{ name: 'h', hostPath: { path: made, type: 'File' } }]), paths, objects, facts), { message: `MountVolume.SetUp failed for volume "h" : hostPath type check failed: ${made} is not a file` });
-  t.throws(() => setUpVolumes(pod([{ name: 'c', persistentVolumeClaim: { claimName: 'x' } }]), paths, objects, facts), { message: /volume type persistentVolumeClaim is not supported by skerry yet/ });
+  t.throws(() => setUpVolumes(pod([{ name: 'c', persistentVolumeClaim: { claimName: 'x' } }]), paths, objects, facts), { message: /persistentvolumeclaim "x" is not mounted on this node/ });
+  const claimed = setUpVolumes(pod([{ name: 'c', persistentVolumeClaim: { claimName: 'x', readOnly: true } }]), paths, objects, facts, new Map([['c', made]]));
+  t.deepEqual(claimed.get('c'), { hostPath: made, readOnly: true });
 });
 
 test('volumeMounts become bind mounts; subPath stays inside its volume', (t) => {

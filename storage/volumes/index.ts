@@ -1,0 +1,6 @@
+// The public face of storage/volumes: node-local persistent volumes, one preallocated,
+// loop-mounted ext4 image per volume (docs/adr/012-local-volumes.md).
+export { openVolumeStore, type LocalVolume, type VolumeStore, type VolumeStoreOptions } from './store.ts';
+export type { VolumeCondition, VolumeUsage } from './health.ts';
+export { isVolumeError, VolumeError, volumeErrorCatalogue, type VolumeErrorCode } from './errors.ts';
+export { checkName as checkVolumeName } from './names.ts';
