@@ -13,8 +13,9 @@ cd "$(dirname "$0")/.."
 # mosquitto-clients: the external broker the sync tests run against (and mosquitto_passwd);
 # containernetworking-plugins: the reference CNI plugins the pod network is tested against;
 # conntrack: removing connections a narrowed NetworkPolicy no longer allows; iperf3: the
-# network bench.
-APT_PACKAGES=(nftables iproute2 busybox-static python3 make g++ crun runc procps docker-registry skopeo mosquitto mosquitto-clients containernetworking-plugins conntrack iperf3)
+# network bench; e2fsprogs and util-linux (mkfs.ext4, resize2fs, e2fsck; losetup, mount,
+# fallocate): local persistent volumes.
+APT_PACKAGES=(nftables iproute2 busybox-static python3 make g++ crun runc procps docker-registry skopeo mosquitto mosquitto-clients containernetworking-plugins conntrack iperf3 e2fsprogs util-linux)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

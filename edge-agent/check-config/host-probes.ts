@@ -68,14 +68,31 @@ export const rlimitProbe: Probe = {
       .map((name) => `${name} hard=${shown(limits[name]!.hard)}`)
       .join(', ');
     if ((effectiveCapabilities() >> CAP_SYS_RESOURCE) & 1n) return `${summary}; can raise them (CAP_SYS_RESOURCE)`;
-    return { degraded: `${summary}; no CAP_SYS_RESOURCE, so containers cannot get limits above these` };
+    return { degraded: `${summary}; no CAP_SYS_RESOURCE, so containers cannot get limits above these, and a volume grows only while no pod has it mounted` };
   },
 };
 
 const TOOLS: Array<[string, string, boolean]> = [
   ['ip', 'iproute2', true],
   ['nft', 'nftables', true],
+  // Local persistent volumes: a loop-mounted ext4 image each (docs/adr/012-local-volumes.md).
+  ['losetup', 'util-linux', false],
+  ['mkfs.ext4', 'e2fsprogs', false],
+  ['resize2fs', 'e2fsprogs', false],
 ];
+
+/** Loop devices back local persistent volumes; without them a claim's pod cannot start. */
+export const loopProbe: Probe = {
+  group: 'Storage',
+  name: 'loop devices',
+  required: false,
+  remedy: 'kernel option CONFIG_BLK_DEV_LOOP (modprobe loop)',
+  run: () => {
+    const fd = fs.openSync('/dev/loop-control', 'r');
+    fs.closeSync(fd);
+    return 'opened /dev/loop-control';
+  },
+};
 
 export const toolProbes: Probe[] = TOOLS.map(([tool, pkg, required]) => ({
   group: 'Tools',

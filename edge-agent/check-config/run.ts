@@ -1,5 +1,5 @@
 import { loadAddon } from '../../native/index.ts';
-import { cgroupLayoutProbe, controllerProbes, rlimitProbe, toolProbes } from './host-probes.ts';
+import { cgroupLayoutProbe, controllerProbes, loopProbe, rlimitProbe, toolProbes } from './host-probes.ts';
 import { linkProbes, namespaceProbes, nftablesProbe, overlayProbe, securityProbes } from './kernel-probes.ts';
 import type { FeatureReport, Probe } from './types.ts';
 
@@ -22,6 +22,7 @@ export const probes: Probe[] = [
   cgroupLayoutProbe,
   ...controllerProbes,
   ...toolProbes,
+  loopProbe,
   ...linkProbes,
   nftablesProbe,
   ...securityProbes,

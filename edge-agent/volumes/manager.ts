@@ -29,6 +29,8 @@ export interface VolumeManager extends ClaimMounter {
   stop(): Promise<void>;
 }
 
+const MiB = 2 ** 20;
+
 /** The error codes storage/volumes gives for data that is gone or unreadable. */
 const PROBLEM_STATES: Record<string, VolumeState> = { VOLUME_MISSING: 'Missing', VOLUME_DAMAGED: 'Damaged' };
 
@@ -36,6 +38,7 @@ export function startVolumeManager(options: VolumeManagerOptions): VolumeManager
   const store = openVolumeStore({ root: path.join(options.dataDir, 'storage') });
   const { log, cache } = options;
   const lastReport = new Map<string, string>();
+  const lastReady = new Map<string, { capacityBytes: number; usedBytes: number }>();
   // Those held from before a restart count as mounted, so an unused one is let go.
   const mounted = new Set(store.list().map((v) => v.name));
   let stopped = false;
@@ -52,6 +55,12 @@ export function startVolumeManager(options: VolumeManagerOptions): VolumeManager
 
   async function reportReady(volume: string): Promise<void> {
     const usage = await store.usage(volume);
+    // Every report is a write on the server: usage that moved by less than 1 MiB or 1 % of
+    // the capacity is not news.
+    const last = lastReady.get(volume);
+    const step = Math.max(MiB, usage.capacityBytes / 100);
+    if (last && lastReport.get(volume)?.includes('"Ready"') && last.capacityBytes === usage.capacityBytes && Math.abs(last.usedBytes - usage.usedBytes) < step) return;
+    lastReady.set(volume, usage);
     report(volume, 'Ready', '', usage.capacityBytes, usage.usedBytes);
   }
 

@@ -19,9 +19,10 @@ import { podsBench } from './pods.ts';
 import { runtimeBench } from './runtime.ts';
 import { syncBench } from './sync.ts';
 import { unpackBench } from './unpack.ts';
+import { volumesBench } from './volumes.ts';
 import { buildReport, environment, statusOf, systemLoad, textTable, writeReport, type Bench } from './report.ts';
 
-const BENCHES: Bench[] = [kvBench, apiBench, syncBench, runtimeBench, imagesPullBench, unpackBench, networkBench, podsBench];
+const BENCHES: Bench[] = [kvBench, apiBench, syncBench, runtimeBench, imagesPullBench, unpackBench, networkBench, podsBench, volumesBench];
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({

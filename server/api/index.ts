@@ -10,12 +10,14 @@ import type { PodStreams } from './http/streams.ts';
 import { createUpgradeHandler } from './http/upgrade.ts';
 import { createObjectStore, createServiceAllocator, type ObjectStore, type ServiceRanges } from './objects/index.ts';
 import { openApiRoute } from './openapi-route.ts';
+import { ensureLocalPathClass } from './storage-classes.ts';
 import { ensureSystemNamespaces } from './system-namespaces.ts';
 
 export { createCatalog, RESOURCE_TYPES, apiVersionOf, type Catalog, type ResourceType } from './catalog/index.ts';
 export { ApiError, apiErrors, type StatusDetails } from './errors.ts';
 export type { NodeStream, PodStreamRequest, PodStreams } from './http/streams.ts';
 export * from './objects/index.ts';
+export * from './storage-classes.ts';
 
 export interface ApiOptions {
   kv: KeyValueStore;
@@ -50,6 +52,7 @@ export async function createApi(options: ApiOptions): Promise<Api> {
   const services = createServiceAllocator(async () => (await objects.list(serviceType, undefined)).items, options.serviceRanges);
   const objects: ObjectStore = createObjectStore({ kv: options.kv, admission: kubernetesAdmission, now, namespaceType, services });
   await ensureSystemNamespaces(objects, namespaceType);
+  await ensureLocalPathClass(objects, catalog.byResource('storage.k8s.io', 'v1', 'storageclasses')!);
   const deps = {
     catalog,
     objects,

@@ -17,6 +17,10 @@ import { controllerOf } from './pods.ts';
 import { replicaSetReconciler } from './replicaset.ts';
 import { createOwnerGraph, refKey } from './owner-graph.ts';
 import { createWorkQueue } from './queue.ts';
+import { claimNamesOf, claimSpec, nodeOfVolume, volumeSpec } from './local-volumes.ts';
+import { volumeReconciler } from './volume.ts';
+
+export { applyVolumeReport, type VolumeReportOutcome } from './volume-reports.ts';
 
 const log = componentLogger('controllers');
 
@@ -104,6 +108,16 @@ export function startControllers(objects: ObjectStore, catalog: Catalog, now: ()
     await cachesSynced;
     if ((await assignCidr(name)) === 'again') ipamQueue.addAfter(name, 5000);
   });
+  const Claim = catalog.byResource('', 'v1', 'persistentvolumeclaims')!;
+  const Volume = catalog.byResource('', 'v1', 'persistentvolumes')!;
+  const StorageClass = catalog.byResource('storage.k8s.io', 'v1', 'storageclasses')!;
+  const volumes = volumeReconciler(objects, catalog, now, recorder('persistentvolume-controller'));
+  // 'again' only while a deleted claim is still used by a pod; pod events usually bring it back first.
+  const claimQueue = namespacedQueue('persistentvolumeclaim', volumes.claim, 2000, cachesSynced);
+  const volumeQueue = createWorkQueue('persistentvolume', async (name) => {
+    await cachesSynced;
+    if ((await volumes.volume(name)) === 'again') volumeQueue.addAfter(name, 2000);
+  });
   const podOwnerQueues: Record<string, ReturnType<typeof namespacedQueue>> = { ReplicaSet: rsQueue, Job: jobQueue, DaemonSet: dsQueue, StatefulSet: stsQueue };
 
   function routeWorkloads(type: ResourceType, object: KubeObject, old: KubeObject | undefined): void {
@@ -134,6 +148,33 @@ export function startControllers(objects: ObjectStore, catalog: Catalog, now: ()
     if (type === Lease && namespace === 'kube-node-lease') nodeQueue.add(object.metadata.name!);
   }
 
+  /** Claims, PVs, classes, pods and nodes all move a volume along (ADR 012). */
+  function routeVolumes(type: ResourceType, event: InformerEvent, object: KubeObject): void {
+    const namespace = object.metadata.namespace;
+    if (type === Claim) {
+      claimQueue.add(`${namespace}/${object.metadata.name}`);
+      if (event === 'deleted') volumes.forget(object.metadata.uid ?? '');
+      const volumeName = claimSpec(object).volumeName;
+      if (volumeName && (event === 'deleted' || object.metadata.deletionTimestamp)) volumeQueue.add(volumeName);
+    }
+    if (type === Volume) {
+      if (event !== 'deleted') volumeQueue.add(object.metadata.name!);
+      const ref = volumeSpec(object).claimRef;
+      if (ref?.name && ref.namespace) claimQueue.add(`${ref.namespace}/${ref.name}`);
+    }
+    if (type === StorageClass) {
+      for (const claim of informers.get(Claim)?.list() ?? []) {
+        if (!claimSpec(claim).volumeName && claimSpec(claim).storageClassName === object.metadata.name) claimQueue.add(`${claim.metadata.namespace}/${claim.metadata.name}`);
+      }
+    }
+    if (type === Pod) {
+      for (const name of claimNamesOf(object)) if (informers.get(Claim)?.get(namespace, name)?.metadata.deletionTimestamp) claimQueue.add(`${namespace}/${name}`);
+    }
+    if (type === Node && event === 'deleted') {
+      for (const pv of informers.get(Volume)?.list() ?? []) if (nodeOfVolume(pv) === object.metadata.name) volumeQueue.add(pv.metadata.name!);
+    }
+  }
+
   function enqueueGc(ref: ObjectRef): void {
     const key = refKey(ref);
     refs.set(key, ref);
@@ -157,6 +198,7 @@ export function startControllers(objects: ObjectStore, catalog: Catalog, now: ()
     if (event === 'deleted') refs.delete(refKey(ref));
     if (type === namespaceType && object.metadata.deletionTimestamp && event !== 'deleted') nsQueue.add(object.metadata.name!);
     routeWorkloads(type, object, old);
+    routeVolumes(type, event, object);
   }
 
   for (const type of catalog.types) informers.set(type, createInformer(objects, type, (event, object, old) => onEvent(type, event, object, old)));
@@ -169,7 +211,7 @@ export function startControllers(objects: ObjectStore, catalog: Catalog, now: ()
     async stop() {
       abandonSync(new Error('controllers stopped before their caches synced'));
       for (const informer of informers.values()) informer.stop();
-      await Promise.all([gcQueue, nsQueue, rsQueue, deploymentQueue, jobQueue, dsQueue, stsQueue, epQueue, nodeQueue, ipamQueue].map((q) => q.stop()));
+      await Promise.all([gcQueue, nsQueue, rsQueue, deploymentQueue, jobQueue, dsQueue, stsQueue, epQueue, nodeQueue, ipamQueue, claimQueue, volumeQueue].map((q) => q.stop()));
       // Events recorded by the last reconciles land before the caller closes the store.
       await broadcaster.flush();
       await sweeper.stop();

@@ -3,12 +3,18 @@
  * subresource) and the PodScheduled condition (through `status`). Both re-read the pod and
  * give up quietly if it was deleted, replaced or bound by someone else meanwhile.
  */
-import { ApiError, type KubeObject, type ObjectStore, type ResourceType } from '../api/index.ts';
+import { ApiError, SELECTED_NODE, type KubeObject, type ObjectStore, type ResourceType } from '../api/index.ts';
 import { withPodScheduled, type Scheduled } from './conditions.ts';
 
 export type BindOutcome = 'bound' | 'gone' | 'taken';
 
 export interface Binder {
+  /**
+   * Marks an unbound claim with the node chosen for its first consumer (kube's VolumeBinding
+   * PreBind), before the pod is bound, so the provisioner knows where to make the volume.
+   * Throws when the claim is gone, replaced, or chosen for another node meanwhile.
+   */
+  selectNode(claim: KubeObject, nodeName: string): Promise<void>;
   bind(pod: KubeObject, nodeName: string): Promise<BindOutcome>;
   /** Sets PodScheduled; false when nothing was written (unchanged, bound meanwhile, or gone). */
   markScheduled(pod: KubeObject, scheduled: Scheduled): Promise<boolean>;
@@ -24,7 +30,18 @@ class Abandon extends Error {
 const isNotFound = (error: unknown) => error instanceof ApiError && error.code === 404;
 const nodeNameOf = (pod: KubeObject) => ((pod.spec ?? {}) as { nodeName?: string }).nodeName;
 
-export function createBinder(objects: ObjectStore, Pod: ResourceType, now: () => Date): Binder {
+export function createBinder(objects: ObjectStore, Pod: ResourceType, now: () => Date, Claim?: ResourceType): Binder {
+  async function selectNode(claim: KubeObject, nodeName: string): Promise<void> {
+    if (!Claim) throw new Error('the binder was made without the PersistentVolumeClaim type');
+    await objects.mutate(Claim, claim.metadata.namespace, claim.metadata.name!, (current) => {
+      if (current.metadata.uid !== claim.metadata.uid) throw new Error(`claim ${claim.metadata.name} was replaced`);
+      const selected = current.metadata.annotations?.[SELECTED_NODE];
+      if (selected && selected !== nodeName) throw new Error(`claim ${claim.metadata.name} was meanwhile selected for node ${selected}`);
+      return { ...current, metadata: { ...current.metadata, annotations: { ...(current.metadata.annotations ?? {}), [SELECTED_NODE]: nodeName } } };
+    });
+  }
+
+
   async function bind(pod: KubeObject, nodeName: string): Promise<BindOutcome> {
     try {
       await objects.mutate(Pod, pod.metadata.namespace, pod.metadata.name!, (current) => {
@@ -57,5 +74,5 @@ export function createBinder(objects: ObjectStore, Pod: ResourceType, now: () =>
     }
   }
 
-  return { bind, markScheduled };
+  return { selectNode, bind, markScheduled };
 }

@@ -2,6 +2,7 @@
 import type { CycleState } from './filters.ts';
 import type { NodeInfo } from './node-info.ts';
 import { termSelects, type PodInfo } from './pod-info.ts';
+import { readWriteOncePodConflict } from './volume-restrictions.ts';
 import { volumeConstraints, type PreFilterFailure, type VolumeLookup } from './volumes.ts';
 
 function addDomain(domains: Map<string, Set<string>>, key: string, node: NodeInfo): void {
@@ -46,6 +47,8 @@ function existingAntiAffinityDomains(pod: PodInfo, nodes: readonly NodeInfo[]): 
 export function prepareCycle(pod: PodInfo, nodes: readonly NodeInfo[], volumes: VolumeLookup | undefined): CycleState | PreFilterFailure {
   const constraints = volumeConstraints(pod, volumes);
   if ('message' in constraints) return constraints;
+  const conflict = readWriteOncePodConflict(pod, nodes, volumes);
+  if (conflict) return conflict;
   return {
     pod,
     tolerations: (pod.spec.tolerations ?? []).filter((t) => t && typeof t === 'object'),
@@ -53,5 +56,6 @@ export function prepareCycle(pod: PodInfo, nodes: readonly NodeInfo[], volumes: 
     existingAntiAffinityDomains: existingAntiAffinityDomains(pod, nodes),
     volumeSelectors: constraints.selectors,
     missingVolume: constraints.missingVolume,
+    selectedNodes: constraints.selectedNodes,
   };
 }

@@ -118,7 +118,10 @@ test('volume node affinity: a bound PersistentVolume limits the nodes; missing a
   const claim = (name: string, spec: Record<string, unknown>, extra: Record<string, unknown> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: 'default', ...extra }, spec });
   const claims = [claim('data', { volumeName: 'pv-a' }), claim('lost', { volumeName: 'pv-gone' }), claim('later', { storageClassName: 'local-path' }), claim('now', { storageClassName: 'standard' }), claim('bye', { volumeName: 'pv-a' }, { deletionTimestamp: '2026-01-01T00:00:00Z' })];
   const volume: KubeObject = { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'pv-a' }, spec: { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['node-b'] }] }] } } } };
-  const classes: KubeObject[] = [{ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'local-path' }, volumeBindingMode: 'WaitForFirstConsumer' }];
+  const classes: KubeObject[] = [
+    { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'local-path' }, volumeBindingMode: 'WaitForFirstConsumer' },
+    { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'standard' }, volumeBindingMode: 'Immediate' },
+  ];
   const lookup = {
     claim: (ns: string, name: string) => claims.find((c) => c.metadata.namespace === ns && c.metadata.name === name),
     volume: (name: string) => (name === 'pv-a' ? volume : undefined),

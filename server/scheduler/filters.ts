@@ -25,6 +25,8 @@ export interface CycleState {
   volumeSelectors: NodeSelector[];
   /** A claim is bound to a PersistentVolume that does not exist. */
   missingVolume: boolean;
+  /** Nodes already chosen for the pod's unbound WaitForFirstConsumer claims. */
+  selectedNodes: string[];
 }
 
 export type Filter = (state: CycleState, node: NodeInfo) => FilterStatus | undefined;
@@ -37,6 +39,7 @@ export const REASONS = {
   existingAntiAffinity: "node(s) didn't satisfy existing pods anti-affinity rules",
   volumeNodeConflict: 'node(s) had volume node affinity conflict',
   volumeMissing: 'node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s)',
+  volumeBindConflict: "node(s) didn't find available persistent volumes to bind",
 } as const;
 
 const unresolvable = (...reasons: string[]): FilterStatus => ({ reasons, resolvable: false });
@@ -84,6 +87,7 @@ export const volumeBinding: Filter = (state, node) => {
   const reasons: string[] = [];
   if (state.volumeSelectors.some((selector) => !nodeSelectorMatches(selector, node.node!))) reasons.push(REASONS.volumeNodeConflict);
   if (state.missingVolume) reasons.push(REASONS.volumeMissing);
+  if (state.selectedNodes.some((selected) => selected !== node.name)) reasons.push(REASONS.volumeBindConflict);
   return reasons.length > 0 ? unresolvable(...reasons) : undefined;
 };
 

@@ -8,7 +8,8 @@ import { createSchedulerCache } from './cache.ts';
 import { isTerminal, podInfoOf, podKey, type PodSpec } from './pod-info.ts';
 import { createSchedulingQueue } from './queue.ts';
 import { selectNode, type ScheduleResult } from './schedule.ts';
-import type { VolumeLookup } from './volumes.ts';
+import { createClaimAssumptions } from './claim-assumptions.ts';
+import { claimsToProvision, type VolumeLookup } from './volumes.ts';
 import { watchType } from './watch.ts';
 
 export { schedulePod, selectNode, nodeInfosOf, type PodsByNode, type ScheduleResult, type VolumeLookup } from './schedule.ts';
@@ -74,7 +75,7 @@ export function startScheduler(objects: ObjectStore, catalog: Catalog, options: 
   const schedulerName = options.schedulerName ?? DEFAULT_SCHEDULER;
   const now = options.now ?? (() => new Date());
   const cache = createSchedulerCache();
-  const binder = createBinder(objects, Pod, now);
+  const binder = createBinder(objects, Pod, now, Claim);
   const broadcaster = createEventBroadcaster(objects, catalog, { now });
   const events = broadcaster.recorder(schedulerName);
   /** Pods this scheduler must place, latest version seen, by `namespace/name`. */
@@ -110,15 +111,20 @@ export function startScheduler(objects: ObjectStore, catalog: Catalog, options: 
   }
 
   const onStorage = () => queue.unparkAll();
+  const assumptions = createClaimAssumptions();
+  const onClaim = (claim: KubeObject | undefined, old: KubeObject | undefined) => {
+    assumptions.observe(claim, old);
+    onStorage();
+  };
   const watches = {
     nodes: watchType(objects, Node, onNode),
     pods: watchType(objects, Pod, onPod),
-    claims: watchType(objects, Claim, onStorage),
+    claims: watchType(objects, Claim, onClaim),
     volumes: watchType(objects, Volume, onStorage),
     classes: watchType(objects, StorageClass, onStorage),
   };
   const volumes: VolumeLookup = {
-    claim: (namespace, name) => watches.claims.get(namespace, name),
+    claim: (namespace, name) => assumptions.apply(watches.claims.get(namespace, name)),
     volume: (name) => watches.volumes.get(undefined, name),
     storageClass: (name) => watches.classes.get(undefined, name),
   };
@@ -128,12 +134,14 @@ export function startScheduler(objects: ObjectStore, catalog: Catalog, options: 
     inFlight.add(tracked);
   }
 
-  async function bind(pod: KubeObject, key: string, nodeName: string): Promise<void> {
+  async function bind(pod: KubeObject, key: string, nodeName: string, claims: KubeObject[]): Promise<void> {
     let outcome;
     try {
+      for (const claim of claims) await binder.selectNode(claim, nodeName);
       outcome = await binder.bind(pod, nodeName);
     } catch (error) {
       cache.forget(key);
+      for (const claim of claims) assumptions.forget(claim);
       log.warn({ err: error, pod: key, node: nodeName }, 'binding failed; will retry');
       queue.addAfter(key, BIND_RETRY_MS);
       return;
@@ -158,7 +166,10 @@ export function startScheduler(objects: ObjectStore, catalog: Catalog, options: 
     const result = selectNode(info, cache.nodeInfos(), volumes);
     if ('node' in result) {
       cache.assume(info, result.node);
-      track(bind(pod, key, result.node));
+      const claims = claimsToProvision(info, volumes);
+      // The next decisions already see the choice, before its annotation is written or watched.
+      for (const claim of claims) assumptions.assume(claim, result.node);
+      track(bind(pod, key, result.node, claims));
     } else {
       queue.park(key);
       track(reportFailure(pod, key, result));

@@ -1,9 +1,10 @@
 // Upstream reports written into the API: pod statuses, the node's own object and status, its
-// heartbeat Lease, and events. A node speaks only for itself (as Kubernetes' NodeRestriction
+// heartbeat Lease, events and its local volumes' states. A node speaks only for itself (as Kubernetes' NodeRestriction
 // admission): a status for a pod bound elsewhere, or a stale pod's uid, is dropped.
 import { componentLogger } from '../../common/index.ts';
 import type { Report } from '../../common/sync/index.ts';
 import { ApiError, timestamp, type Catalog, type KubeObject, type ObjectStore } from '../api/index.ts';
+import { applyVolumeReport } from '../controllers/index.ts';
 
 const log = componentLogger('sync');
 
@@ -74,6 +75,10 @@ export function reportWriter(objects: ObjectStore, catalog: Catalog): ReportWrit
           return await lease(node, report);
         case 'event':
           return await event(node, report);
+        case 'volume':
+          // The controllers own what a volume's state means; here only the node check's outcome.
+          if ((await applyVolumeReport(objects, catalog, node, report)) === 'stale') throw new StaleReport(`volume ${report.volume} is not this node's`);
+          return;
       }
     } catch (error) {
       // A report the API refuses (gone, not this node's, invalid) is dropped, not retried

@@ -4,3 +4,5 @@ export { openVolumeStore, type LocalVolume, type VolumeStore, type VolumeStoreOp
 export type { VolumeCondition, VolumeUsage } from './health.ts';
 export { isVolumeError, VolumeError, volumeErrorCatalogue, type VolumeErrorCode } from './errors.ts';
 export { checkName as checkVolumeName } from './names.ts';
+/** Loop devices backing an image, and letting one go: for cleanup by tests and benches. */
+export { loopsOf, releaseLoop } from './loop.ts';

@@ -3,6 +3,8 @@ export {
   createObjectStore,
   noAdmission,
   type Admission,
+  type AdmissionReader,
+  type AdmissionRequest,
   type DeleteOptions,
   type Filter,
   type ListQuery,

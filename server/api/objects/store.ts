@@ -16,6 +16,28 @@ export interface Admission {
   carryOver?(type: ResourceType, object: KubeObject, old: KubeObject): KubeObject;
   validateCreate(type: ResourceType, object: KubeObject): StatusCause[];
   validateUpdate(type: ResourceType, object: KubeObject, old: KubeObject): StatusCause[];
+  /**
+   * Kube's admission plugins that read other objects (DefaultStorageClass, storage object
+   * protection): on creates, after defaults and before validation (kube's plugins that skerry
+   * has mutate only creates). Optional because most kinds need none.
+   */
+  mutate?(request: AdmissionRequest): Promise<KubeObject>;
+  /** Validating plugins that read other objects (PersistentVolumeClaimResize): after validation, not for subresources; throws an ApiError to refuse. */
+  admit?(request: AdmissionRequest): Promise<void>;
+}
+
+/** What an admission plugin sees: the write, and read access to the store. */
+export interface AdmissionRequest {
+  operation: 'CREATE' | 'UPDATE';
+  type: ResourceType;
+  object: KubeObject;
+  old?: KubeObject;
+  read: AdmissionReader;
+}
+
+export interface AdmissionReader {
+  get(type: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
+  list(type: ResourceType): Promise<KubeObject[]>;
 }
 
 export const noAdmission: Admission = {
@@ -123,6 +145,14 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
     return { object: decodeObject(found.value, found.modRevision), kv: found };
   }
 
+  const reader: AdmissionReader = {
+    get: async (type, namespace, name) => {
+      const found = await kv.get(objectKey(type, namespace, name));
+      return found ? decodeObject(found.value, found.modRevision) : undefined;
+    },
+    list: async (type) => (await list(type, undefined)).items,
+  };
+
   async function checkNamespace(type: ResourceType, namespace: string | undefined, name: string): Promise<void> {
     if (!type.namespaced || !options.namespaceType) return;
     const found = await kv.get(objectKey(options.namespaceType, undefined, namespace!));
@@ -175,11 +205,13 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
   async function create(type: ResourceType, namespace: string | undefined, input: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
     checkIdentity(type, namespace, undefined, input);
     const prepared = prepareCreate(type, namespace, input);
-    const object = admission.defaults(type, prepared);
+    const defaulted = admission.defaults(type, prepared);
+    const object = admission.mutate ? await admission.mutate({ operation: 'CREATE', type, object: defaulted, read: reader }) : defaulted;
     if (type.kind === 'Pod') object.status = initialPodStatus(object);
     const name = object.metadata.name!;
     const causes = admission.validateCreate(type, object);
     if (causes.length > 0) throw apiErrors.invalid(type, name, causes);
+    await admission.admit?.({ operation: 'CREATE', type, object, read: reader });
     await checkNamespace(type, namespace, name);
     const settle = await allocateFor(type, object, undefined);
     if (opts.dryRun) return settle(false), object;
@@ -233,6 +265,7 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
     const exempt = opts.subresource === 'binding' || opts.subresource === 'finalize';
     const causes = exempt ? [] : admission.validateUpdate(type, next, current);
     if (causes.length > 0) throw apiErrors.invalid(type, name, causes);
+    if (!opts.subresource) await admission.admit?.({ operation: 'UPDATE', type, object: next, old: current, read: reader });
     const settle = exempt || opts.subresource === 'status' ? () => undefined : await allocateFor(type, next, current);
     if (opts.dryRun) return settle(false), { ...next, metadata: { ...next.metadata, resourceVersion: current.metadata.resourceVersion } };
     const key = objectKey(type, namespace, name);
