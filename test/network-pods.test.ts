@@ -8,12 +8,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import { unmountAll } from '../edge-agent/pods/host/mounts.ts';
 import { listContainers } from '../native/index.ts';
-import { api, startAgentProcess, waitForReadyNode, waitUntil, type AgentProcess, type ApiTarget } from './helpers/cluster.ts';
-import { buildBusyboxLayout, IMAGE, removeNodeContainers } from './helpers/pods.ts';
-import { runSkerry, SKERRY, startServer, tempDir, type ServerProcess } from './helpers/skerry.ts';
-import { createLab, labUnavailable, relayArgv, relayListening, type Lab, type LabHost } from './lab/index.ts';
+import { api, waitForReadyNode, waitUntil } from './helpers/cluster.ts';
+import { startLabCluster, startNodeAgent, stopLabCluster, type LabCluster, type LabNode } from './helpers/lab-cluster.ts';
+import { IMAGE } from './helpers/pods.ts';
+import { SKERRY } from './helpers/skerry.ts';
+import { labUnavailable, type LabHost } from './lab/index.ts';
 
 const why = labUnavailable() ?? (!fs.existsSync(SKERRY) ? 'needs the build (npm run build)' : undefined);
 const labTest = why ? test.skip : test.serial;
@@ -21,39 +21,10 @@ const NEEDS = why ? ` (skipped: ${why})` : '';
 const NSENTER = '/usr/bin/nsenter';
 const BUSYBOX = '/bin/busybox';
 
-interface LabNode {
-  host: LabHost;
-  name: string;
-  agentDir: string;
-  runtimeRoot: string;
-  podsRoot: string;
-  agent: AgentProcess;
-  extra?: string[];
-}
-
-interface Cluster {
-  lab: Lab;
-  dir: string;
-  server: ServerProcess;
-  api: ApiTarget;
-  nodes: LabNode[];
-}
-
-let cluster: Cluster | undefined;
-
-async function relay(lab: Lab, host: LabHost, port: number, socketPath: string): Promise<void> {
-  const proc = lab.spawn(host, relayArgv(socketPath, host.ip, port), { stdio: ['ignore', 'pipe', 'inherit'] });
-  await relayListening(proc.child, host.netns);
-}
-
-function startNodeAgent(c: { lab: Lab; api: ApiTarget }, node: LabNode, extra: string[] = []): AgentProcess {
-  const server = c.lab.server!;
-  const args = ['--node-ip', node.host.ip, '--flannel-backend', 'auto', '--keepalive', '2', '--node-lease-duration-seconds', '4', '--restart-backoff', '200ms', '--runtime-root', node.runtimeRoot, '--pods-root', node.podsRoot, ...extra];
-  return startAgentProcess({ url: `https://${server.ip}:6443`, token: c.api.token }, node.name, node.agentDir, args, (argv, options) => c.lab.spawn(node.host, argv, options).child);
-}
+let cluster: LabCluster | undefined;
 
 /** Debian's bridge + host-local + portmap as a node's CNI chain, with the placeholders the agent fills in. */
-function referenceConflist(node: LabNode): string {
+function referenceConflist(node: { agentDir: string }): string {
   const dir = path.join(path.dirname(node.agentDir), 'cni');
   fs.mkdirSync(dir, { recursive: true });
   const conflist = {
@@ -70,40 +41,10 @@ function referenceConflist(node: LabNode): string {
 
 test.before(async () => {
   if (why) return;
-  const lab = await createLab({ nodes: 3 });
-  const dir = tempDir('network-pods');
-  cluster = { lab, dir, nodes: [] } as unknown as Cluster;
-  const server = lab.server!;
-  const listen = (port: number) => `${server.ip}:${port}`;
-  const serverArgs = ['--listen', listen(6443), '--mqtt-listen', listen(8883), '--tunnel-listen', listen(6444), '--tls-san', server.ip, '--node-monitor-grace-period', '8s'];
-  cluster.server = await startServer(path.join(dir, 'server'), serverArgs, (argv, options) => lab.spawn(server, argv, options).child);
-  const socketPath = path.join(dir, 'api.sock');
-  await relay(lab, server, 6443, socketPath);
-  const token = fs.readFileSync(path.join(dir, 'server', 'token'), 'utf8').trim();
-  const ca = fs.readFileSync(path.join(dir, 'server', 'tls', 'server-ca.crt'), 'utf8');
-  cluster.api = { apiPort: 6443, token, ca, socketPath, host: server.ip };
-  const layout = await buildBusyboxLayout(path.join(dir, 'image'));
-  for (const [i, host] of lab.nodes.entries()) {
-    const name = `lab-${lab.id}-${i}`;
-    const node = { host, name, agentDir: path.join(dir, name, 'agent'), runtimeRoot: path.join(dir, name, 'runtime'), podsRoot: path.join(dir, name, 'pods') } as LabNode;
-    const imported = await runSkerry(['images', 'import', '--data-dir', node.agentDir, layout]);
-    if (imported.code !== 0) throw new Error(`images import failed: ${imported.stderr}`);
-    node.agent = startNodeAgent(cluster, node, i === 2 ? ['--cni-conf-dir', referenceConflist(node)] : []);
-    cluster.nodes.push(node);
-  }
-  for (const node of cluster.nodes) await waitForReadyNode(cluster.api, node.name, 60_000);
-  // The restart in the policy test must find the same flags.
-  cluster.nodes[2]!.extra = ['--cni-conf-dir', path.join(path.dirname(cluster.nodes[2]!.agentDir), 'cni')];
+  cluster = await startLabCluster('network-pods', { nodes: 3, agentFlags: (i, node) => (i === 2 ? ['--cni-conf-dir', referenceConflist(node)] : []) });
 });
 
-test.after.always(async () => {
-  if (!cluster) return;
-  for (const node of cluster.nodes ?? []) await node.agent.stop('SIGKILL');
-  for (const node of cluster.nodes ?? []) await removeNodeContainers(node);
-  await cluster.lab.destroy(); // stops the server and the relay it started in the server's namespace
-  unmountAll(cluster.dir);
-  fs.rmSync(cluster.dir, { recursive: true, force: true });
-});
+test.after.always(() => stopLabCluster(cluster));
 
 const c = () => cluster!;
 
@@ -283,7 +224,7 @@ labTest(`NetworkPolicy: deny, allow by label, and it holds while the node is cut
   await c().lab.partition(node1.host, 'drop');
   try {
     await node1.agent.stop('SIGKILL');
-    node1.agent = startNodeAgent(c(), node1, node1.extra);
+    node1.agent = startNodeAgent(c(), node1);
     await node1.agent.waitForLog((l) => l.msg === 'node network started', 30_000);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     t.is(await fetchFrom(from, `http://${target.ip}/`), undefined, 'denied while the node is offline');

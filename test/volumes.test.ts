@@ -6,17 +6,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
+import { parse } from 'yaml';
 import { becomeChildSubreaper } from '../native/index.ts';
 import { agentView, api, waitUntil } from './helpers/cluster.ts';
 import { buildBusyboxLayout, eventsOf, IMAGE, killContainers, logOf, startPodCluster, waitForPod, type PodCluster, type PodObject } from './helpers/pods.ts';
-import { runSkerry, SKERRY } from './helpers/skerry.ts';
+import { runSkerry } from './helpers/skerry.ts';
+import { claimManifest, get as getFrom, post as postTo, VOLUMES_MISSING } from './helpers/volumes.ts';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
 import { unmountAll } from '../edge-agent/pods/host/mounts.ts';
 
-const why = process.getuid?.() !== 0 ? 'needs root (containers, loop devices, mounts)'
-  : !fs.existsSync(SKERRY) ? 'needs the build (npm run build)'
-  : !fs.existsSync('/dev/loop-control') ? 'needs loop devices (/dev/loop-control)'
-  : !fs.existsSync('/bin/busybox') ? 'needs busybox-static for the test image' : undefined;
+const why = VOLUMES_MISSING;
 const e2e = why ? test.skip : test.serial;
 const NEEDS = why ? ` (skipped: ${why})` : '';
 
@@ -46,18 +45,12 @@ test.after.always(async () => {
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-async function post(collection: string, object: Obj): Promise<Obj> {
-  const answer = await api(c.server, 'POST', collection, object);
-  if (answer.status !== 201) throw new Error(`POST ${collection}: ${answer.status} ${JSON.stringify(answer.body)}`);
-  return answer.body;
-}
+const post = (collection: string, object: Obj) => postTo(c.server, collection, object);
 
-const get = async (p: string) => (await api(c.server, 'GET', p)).body as Obj;
+const get = (p: string) => getFrom(c.server, p);
 const claimPath = (name: string) => `/api/v1/namespaces/default/persistentvolumeclaims/${name}`;
 
-function claim(name: string, size: string, extra: Obj = {}): Obj {
-  return { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: size } }, ...extra } };
-}
+const claim = claimManifest;
 
 /** A pod (placed by the scheduler) with the claim at /data, running `script`. */
 async function podWith(name: string, claimName: string, script: string): Promise<Obj> {
@@ -79,7 +72,7 @@ async function cutLink(): Promise<void> {
 }
 
 const running = (name: string) => waitForPod(c, name, `${name} Running`, (p) => p.status?.phase === 'Running', 45_000);
-const logged = (pod: PodObject, pattern: RegExp) => waitUntil(`${pod.metadata.name} logs ${pattern}`, () => pattern.exec(logOf(c, pod, 'c')) ?? undefined, 30_000);
+const logged = (pod: PodObject, pattern: RegExp, container = 'c') => waitUntil(`${pod.metadata.name} logs ${pattern}`, () => pattern.exec(logOf(c, pod, container)) ?? undefined, 30_000);
 
 /** The volume image of a PersistentVolume on the node, wherever storage/volumes keeps it. */
 function imageOf(volume: string): string | undefined {
@@ -226,6 +219,18 @@ e2e(`StatefulSet replicas get their own claims, kept on scale down and reused on
   await api(c.server, 'PATCH', '/apis/apps/v1/namespaces/default/statefulsets/db/scale', { spec: { replicas: 2 } });
   const again = await running('db-1');
   t.regex((await logged(again, /(wrote|found) \S+/))[0], /found db-1/, 'scale up reuses the claim and its data');
+});
+
+e2e(`examples/visits.yaml counts its starts on a volume that outlives the pod${NEEDS}`, async (t) => {
+  const set = parse(fs.readFileSync('examples/visits.yaml', 'utf8')) as Obj;
+  set.spec.template.spec.containers[0].image = IMAGE;
+  await post('/apis/apps/v1/namespaces/default/statefulsets', set);
+  const first = await running('visits-0');
+  t.truthy(await logged(first, /start 1\n/, 'counter'));
+  await api(c.server, 'DELETE', '/api/v1/namespaces/default/pods/visits-0');
+  const second = await waitForPod(c, 'visits-0', 'visits-0 again', (p) => p.metadata.uid !== first.metadata.uid && p.status?.phase === 'Running', 45_000);
+  t.truthy(await logged(second, /start 2\n/, 'counter'));
+  t.is((await get(claimPath('data-visits-0'))).status.phase, 'Bound');
 });
 
 e2e(`bad input gets a clear error or condition, and touches no other volume${NEEDS}`, async (t) => {

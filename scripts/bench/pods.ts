@@ -7,7 +7,6 @@
  * The agent runs with --flannel-backend none: the bench runs in the host's namespace, where
  * it must not add a bridge; pod networking costs are the network bench's.
  */
-import https from 'node:https';
 import fs from 'node:fs';
 import path from 'node:path';
 import { unmountAll } from '../../edge-agent/pods/host/mounts.ts';
@@ -15,6 +14,7 @@ import { becomeChildSubreaper } from '../../native/index.ts';
 import { api, startAgentProcess, startClusterServer, waitForReadyNode, type AgentProcess, type ClusterServer } from '../../test/helpers/cluster.ts';
 import { buildBusyboxLayout, IMAGE, removeNodeContainers } from '../../test/helpers/pods.ts';
 import { runSkerry } from '../../test/helpers/skerry.ts';
+import { watchCollection } from './pod-watch.ts';
 import type { Bench, BenchContext, BenchResult, ResultRow } from './report.ts';
 import { summarize } from './stats.ts';
 
@@ -28,29 +28,13 @@ interface RunningWatch {
 }
 
 /** One watch on the namespace's pods, from now on. */
-function watchRunning(server: ClusterServer): Promise<RunningWatch> {
+async function watchRunning(server: ClusterServer): Promise<RunningWatch> {
   const running = new Map<string, number>();
-  return new Promise((resolve, reject) => {
-    const req = https.get({ host: '127.0.0.1', port: server.apiPort, path: '/api/v1/namespaces/default/pods?watch=true&allowWatchBookmarks=false', ca: server.ca, headers: { Authorization: `Bearer ${server.token}` } }, (res) => {
-      let buffer = '';
-      res.on('data', (chunk: Buffer) => {
-        const now = Date.now();
-        buffer += chunk;
-        let newline;
-        while ((newline = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, newline);
-          buffer = buffer.slice(newline + 1);
-          if (!line) continue;
-          const event = JSON.parse(line) as { object: { metadata: { name: string }; status?: { phase?: string } } };
-          const name = event.object.metadata.name;
-          if (event.object.status?.phase === 'Running' && !running.has(name)) running.set(name, now);
-        }
-      });
-      res.on('error', () => undefined);
-      resolve({ running, close: () => req.destroy() });
-    });
-    req.on('error', reject);
+  const watch = await watchCollection(server, '/api/v1/namespaces/default/pods', (event, now) => {
+    const name = event.object.metadata.name as string;
+    if (event.object.status?.phase === 'Running' && !running.has(name)) running.set(name, now);
   });
+  return { running, close: watch.close };
 }
 
 function podSpec(name: string): Record<string, unknown> {

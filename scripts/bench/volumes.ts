@@ -23,7 +23,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mountsUnder, unmountAll } from '../../edge-agent/pods/host/mounts.ts';
@@ -32,6 +31,7 @@ import { loopsOf, releaseLoop } from '../../storage/volumes/index.ts';
 import { api, startAgentProcess, startClusterServer, waitForReadyNode, type AgentProcess, type ClusterServer } from '../../test/helpers/cluster.ts';
 import { buildBusyboxLayout, IMAGE, removeNodeContainers } from '../../test/helpers/pods.ts';
 import { runSkerry } from '../../test/helpers/skerry.ts';
+import { watchCollection } from './pod-watch.ts';
 import type { Bench, BenchContext, BenchResult, ResultRow } from './report.ts';
 import { median, summarize } from './stats.ts';
 
@@ -90,42 +90,26 @@ interface PodWatch {
 }
 
 /** One watch on the namespace's pods from now on, recording when each pod reached each step. */
-function watchPods(server: ClusterServer): Promise<PodWatch> {
+async function watchPods(server: ClusterServer): Promise<PodWatch> {
   const pods = new Map<string, PodTimes>();
-  return new Promise((resolve, reject) => {
-    const req = https.get({ host: '127.0.0.1', port: server.apiPort, path: `${NS}/pods?watch=true&allowWatchBookmarks=false`, ca: server.ca, headers: { Authorization: `Bearer ${server.token}` } }, (res) => {
-      let buffer = '';
-      res.on('data', (chunk: Buffer) => {
-        const now = Date.now();
-        buffer += chunk;
-        let newline;
-        while ((newline = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, newline);
-          buffer = buffer.slice(newline + 1);
-          if (!line) continue;
-          const event = JSON.parse(line) as { type: string; object: Obj };
-          const name = event.object.metadata?.name as string | undefined;
-          if (!name || event.type === 'ERROR') continue;
-          const times = pods.get(name) ?? {};
-          if (times.uid !== event.object.metadata.uid) {
-            // A new pod of the same name: start over.
-            for (const key of Object.keys(times)) delete times[key as keyof PodTimes];
-            times.uid = event.object.metadata.uid;
-          }
-          pods.set(name, times);
-          const phase = event.object.status?.phase as string | undefined;
-          times.phase = phase;
-          times.seen ??= now;
-          if (event.object.spec?.nodeName) times.scheduled ??= now;
-          if (phase === 'Running') times.running ??= now;
-          if (phase === 'Succeeded' || phase === 'Failed') times.ended ??= now;
-        }
-      });
-      res.on('error', () => undefined);
-      resolve({ pods, close: () => req.destroy() });
-    });
-    req.on('error', reject);
+  const watch = await watchCollection(server, `${NS}/pods`, (event, now) => {
+    const name = event.object.metadata?.name as string | undefined;
+    if (!name || event.type === 'ERROR') return;
+    const times = pods.get(name) ?? {};
+    if (times.uid !== event.object.metadata.uid) {
+      // A new pod of the same name: start over.
+      for (const key of Object.keys(times)) delete times[key as keyof PodTimes];
+      times.uid = event.object.metadata.uid;
+    }
+    pods.set(name, times);
+    const phase = event.object.status?.phase as string | undefined;
+    times.phase = phase;
+    times.seen ??= now;
+    if (event.object.spec?.nodeName) times.scheduled ??= now;
+    if (phase === 'Running') times.running ??= now;
+    if (phase === 'Succeeded' || phase === 'Failed') times.ended ??= now;
   });
+  return { pods, close: watch.close };
 }
 
 async function post(server: ClusterServer, collection: string, object: Obj): Promise<Obj> {
