@@ -8,12 +8,10 @@
  * it must not add a bridge; pod networking costs are the network bench's.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { unmountAll } from '../../edge-agent/pods/host/mounts.ts';
-import { becomeChildSubreaper } from '../../native/index.ts';
-import { api, startAgentProcess, startClusterServer, waitForReadyNode, type AgentProcess, type ClusterServer } from '../../test/helpers/cluster.ts';
-import { buildBusyboxLayout, IMAGE, removeNodeContainers } from '../../test/helpers/pods.ts';
-import { runSkerry } from '../../test/helpers/skerry.ts';
+import { api, type ClusterServer } from '../../test/helpers/cluster.ts';
+import { IMAGE } from '../../test/helpers/pods.ts';
+import { startBenchNode } from './bench-node.ts';
 import { watchCollection } from './pod-watch.ts';
 import type { Bench, BenchContext, BenchResult, ResultRow } from './report.ts';
 import { summarize } from './stats.ts';
@@ -77,21 +75,9 @@ const stats = (values: number[]) => summarize(values);
 
 async function run({ dir, quick, progress }: BenchContext): Promise<BenchResult> {
   if (process.getuid?.() !== 0) throw new Error('the pods bench runs containers: it needs root');
-  // The containers' shims outlive the agent; as a subreaper the bench gets them back and can
-  // reap them at the end (PID 1 here does not reap orphans).
-  becomeChildSubreaper();
-  const agentDir = path.join(dir, 'agent');
-  const node = { runtimeRoot: path.join(dir, 'runtime'), agentDir };
-  progress('building the busybox image');
-  const layout = await buildBusyboxLayout(path.join(dir, 'image'));
-  const imported = await runSkerry(['images', 'import', '--data-dir', agentDir, layout]);
-  if (imported.code !== 0) throw new Error(`images import: ${imported.stderr}`);
-  const server = await startClusterServer(path.join(dir, 'server'));
-  let agent: AgentProcess | undefined;
+  const { server, agent, stop } = await startBenchNode(dir, NODE, progress);
   let watch: RunningWatch | undefined;
   try {
-    agent = startAgentProcess(server, NODE, agentDir, ['--runtime-root', node.runtimeRoot, '--pods-root', path.join(dir, 'pods')]);
-    await waitForReadyNode(server, NODE, 60_000);
     watch = await watchRunning(server);
     const agentIdle = rssMiB(agent.child.pid!);
     const singles = quick ? 5 : 20;
@@ -123,9 +109,7 @@ async function run({ dir, quick, progress }: BenchContext): Promise<BenchResult>
     return { rows, config: { singles, burst, image: IMAGE }, details: { one, many, agentIdle, agentWithPods } };
   } finally {
     watch?.close();
-    await agent?.stop('SIGKILL');
-    server.stop();
-    await removeNodeContainers(node);
+    await stop();
     unmountAll(dir);
   }
 }

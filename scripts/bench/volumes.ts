@@ -26,11 +26,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mountsUnder, unmountAll } from '../../edge-agent/pods/host/mounts.ts';
-import { becomeChildSubreaper } from '../../native/index.ts';
 import { loopsOf, releaseLoop } from '../../storage/volumes/index.ts';
-import { api, startAgentProcess, startClusterServer, waitForReadyNode, type AgentProcess, type ClusterServer } from '../../test/helpers/cluster.ts';
-import { buildBusyboxLayout, IMAGE, removeNodeContainers } from '../../test/helpers/pods.ts';
-import { runSkerry } from '../../test/helpers/skerry.ts';
+import { api, type ClusterServer } from '../../test/helpers/cluster.ts';
+import { IMAGE } from '../../test/helpers/pods.ts';
+import { startBenchNode } from './bench-node.ts';
 import { watchCollection } from './pod-watch.ts';
 import type { Bench, BenchContext, BenchResult, ResultRow } from './report.ts';
 import { median, summarize } from './stats.ts';
@@ -259,27 +258,17 @@ const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
 async function run({ dir, quick, progress }: BenchContext): Promise<BenchResult> {
   if (process.getuid?.() !== 0) throw new Error('the volumes bench runs containers and loop mounts: it needs root');
   if (!fs.existsSync('/dev/loop-control')) throw new Error('the volumes bench needs loop devices (/dev/loop-control)');
-  becomeChildSubreaper();
   const mib = quick ? 64 : 256;
   const rounds = quick ? 2 : 3;
   const sets = quick ? 2 : 5;
-  const agentDir = path.join(dir, 'agent');
-  const storage = path.join(agentDir, 'storage');
-  const node = { runtimeRoot: path.join(dir, 'runtime'), agentDir };
   const binDir = path.join(dir, 'bin');
   progress('compiling volumes-io');
   const binary = compileTool(binDir);
-  progress('building the busybox image');
-  const layout = await buildBusyboxLayout(path.join(dir, 'image'));
-  const imported = await runSkerry(['images', 'import', '--data-dir', agentDir, layout]);
-  if (imported.code !== 0) throw new Error(`images import: ${imported.stderr}`);
+  const { server, agentDir, stop } = await startBenchNode(dir, NODE, progress);
+  const storage = path.join(agentDir, 'storage');
   const hostDir = path.join(agentDir, 'bench-host-io');
-  const server = await startClusterServer(path.join(dir, 'server'));
-  let agent: AgentProcess | undefined;
   let watch: PodWatch | undefined;
   try {
-    agent = startAgentProcess(server, NODE, agentDir, ['--runtime-root', node.runtimeRoot, '--pods-root', path.join(dir, 'pods')]);
-    await waitForReadyNode(server, NODE, 60_000);
     watch = await watchPods(server);
 
     const claim = 'io-data';
@@ -342,9 +331,7 @@ async function run({ dir, quick, progress }: BenchContext): Promise<BenchResult>
     };
   } finally {
     watch?.close();
-    await agent?.stop('SIGKILL');
-    server.stop();
-    await removeNodeContainers(node);
+    await stop();
     await releaseStorage(dir, storage);
   }
 }
