@@ -65,7 +65,23 @@ export interface Addon {
   unmount(target: string, detach?: boolean): void;
   /** A TCP connection (non-blocking fd) made from inside the network namespace at nsPath; address is an IP literal. */
   connectInNetns(nsPath: string, address: string, port: number, timeoutMs: number): Promise<number>;
+  getProjectAttr(dir: string): { projectId: number; inherit: boolean };
+  /** Sets the project ID and PROJINHERIT on a directory. */
+  setProjectAttr(dir: string, projectId: number): void;
+  /** Project quota state of the filesystem holding `path` (Q_XGETQSTATV). */
+  projectQuotaState(path: string): { accounting: boolean; enforced: boolean };
+  /** null when the filesystem keeps nothing for the project. */
+  getProjectQuota(path: string, projectId: number): ProjectQuota | null;
+  /** Hard block limit in bytes (rounded up to KiB); 0 removes it. */
+  setProjectQuota(path: string, projectId: number, hardLimitBytes: number): void;
   constants: Record<KernelConstant, number>;
+}
+
+export interface ProjectQuota {
+  /** 0: no limit. */
+  hardLimitBytes: number;
+  usedBytes: number;
+  usedInodes: number;
 }
 
 export type KernelConstant =

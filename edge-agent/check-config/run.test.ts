@@ -1,6 +1,7 @@
 import test from 'ava';
 import { checkConfig } from './run.ts';
 import { formatReport } from './format.ts';
+import { projectQuotaProbe } from './storage-probes.ts';
 import type { Probe } from './types.ts';
 
 const probe = (name: string, required: boolean, run: Probe['run']): Probe => ({ group: 'G', name, required, remedy: `install ${name}`, run });
@@ -21,4 +22,12 @@ test('a probe that throws is missing when required and degraded when optional, w
 test('the text report groups features, counts them and lists remedies for what is missing', (t) => {
   const text = formatReport(checkConfig([probe('a', true, () => 'fine'), probe('b', true, () => { throw new Error('gone'); })]));
   t.is(text, 'G:\n- a: present (fine)\n- b: missing (gone)\n\n1 present, 0 degraded, 1 missing\n\nMissing:\n- b: install b\n');
+});
+
+test('the project quota probe names the data dir it looked at and what volumes fall back to', (t) => {
+  const [report] = checkConfig([projectQuotaProbe('/nonexistent-skerry-data-dir')]);
+  t.is(report!.name, 'project quotas on the data dir');
+  t.log(report!.detail);
+  if (report!.status === 'degraded') t.regex(report!.detail, /volumes use loop images; fsync-heavy workloads pay a double journal/);
+  t.regex(report!.detail, /^\/ \(nearest existing path to \/nonexistent-skerry-data-dir\/storage\)/);
 });

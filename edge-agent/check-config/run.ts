@@ -1,5 +1,6 @@
 import { loadAddon } from '../../native/index.ts';
 import { cgroupLayoutProbe, controllerProbes, loopProbe, rlimitProbe, toolProbes } from './host-probes.ts';
+import { projectQuotaProbe } from './storage-probes.ts';
 import { linkProbes, namespaceProbes, nftablesProbe, overlayProbe, securityProbes } from './kernel-probes.ts';
 import type { FeatureReport, Probe } from './types.ts';
 
@@ -23,6 +24,7 @@ export const probes: Probe[] = [
   ...controllerProbes,
   ...toolProbes,
   loopProbe,
+  projectQuotaProbe(),
   ...linkProbes,
   nftablesProbe,
   ...securityProbes,

@@ -7,6 +7,7 @@
 #include "netlink-steps.h"
 #include "netns.h"
 #include "probe.h"
+#include "quota.h"
 #include "spawn.h"
 
 namespace {
@@ -39,6 +40,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unmount", Napi::Function::New(env, skerry::Unmount));
   exports.Set("connectInNetns", Napi::Function::New(env, skerry::ConnectInNetns));
   exports.Set("netlinkRun", Napi::Function::New(env, skerry::NetlinkRun));
+  exports.Set("getProjectAttr", Napi::Function::New(env, skerry::GetProjectAttr));
+  exports.Set("setProjectAttr", Napi::Function::New(env, skerry::SetProjectAttr));
+  exports.Set("projectQuotaState", Napi::Function::New(env, skerry::ProjectQuotaState));
+  exports.Set("getProjectQuota", Napi::Function::New(env, skerry::GetProjectQuota));
+  exports.Set("setProjectQuota", Napi::Function::New(env, skerry::SetProjectQuota));
   exports.Set("constants", Constants(env));
   return exports;
 }

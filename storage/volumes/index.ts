@@ -1,5 +1,6 @@
 // The public face of storage/volumes: node-local persistent volumes, one preallocated,
-// loop-mounted ext4 image per volume (docs/adr/012-local-volumes.md).
+// loop-mounted ext4 image per volume, or a directory with a project quota where the store's
+// filesystem enforces them (docs/adr/012-local-volumes.md).
 export { openVolumeStore, type LocalVolume, type VolumeStore, type VolumeStoreOptions } from './store.ts';
 export type { VolumeCondition, VolumeUsage } from './health.ts';
 export { isVolumeError, VolumeError, volumeErrorCatalogue, type VolumeErrorCode } from './errors.ts';

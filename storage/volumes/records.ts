@@ -16,6 +16,20 @@ export interface VolumeRecord {
   /** The filesystem's usable size as statfs measured it when last sized (for usage while unmounted). */
   filesystemBytes: number;
   createdAt: string;
+  /**
+   * How the volume is made, for its whole life: a loop-mounted image, or a directory with a
+   * project quota. Records written before project quotas existed have none: loop.
+   */
+  backend?: VolumeBackend;
+  /** The quota backend's project ID (the directory's and the quota's). */
+  projectId?: number;
+}
+
+export type VolumeBackend = 'loop' | 'quota';
+
+/** The backend a record says, loop for records older than the field. */
+export function backendOf(record: VolumeRecord): VolumeBackend {
+  return record.backend ?? 'loop';
 }
 
 export class RecordBook {
@@ -84,7 +98,8 @@ function parseRecord(file: string, text: string): VolumeRecord {
   } catch (error) {
     throw new VolumeError('VOLUME_RECORD_INVALID', undefined, `${file} is not JSON: ${(error as Error).message}`, { cause: error });
   }
-  const valid = value?.version === 1 && typeof value.name === 'string' && Number.isSafeInteger(value.capacityBytes) && Number.isSafeInteger(value.filesystemBytes) && typeof value.createdAt === 'string';
+  const valid = value?.version === 1 && typeof value.name === 'string' && Number.isSafeInteger(value.capacityBytes) && Number.isSafeInteger(value.filesystemBytes) && typeof value.createdAt === 'string' &&
+    (value.backend === undefined || value.backend === 'loop' || (value.backend === 'quota' && Number.isSafeInteger(value.projectId) && value.projectId! > 0 && value.projectId! <= 0xffffffff));
   if (!valid) throw new VolumeError('VOLUME_RECORD_INVALID', value?.name, `${file} is not a version 1 volume record`);
   return value as VolumeRecord;
 }

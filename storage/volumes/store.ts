@@ -1,8 +1,10 @@
-// The node-local volume store: one preallocated ext4 image per volume, loop-mounted, with a
-// durable record apart from the data (docs/adr/012-local-volumes.md).
+// The node-local volume store: one preallocated ext4 image per volume, loop-mounted, or, where
+// the root's filesystem enforces project quotas, one directory with a project quota per
+// volume; with a durable record apart from the data (docs/adr/012-local-volumes.md).
 //   <root>/records/<name>.json   what the node promised (the truth for list and Missing)
-//   <root>/images/<name>.img     the data; <name>.img.partial while provisioning
-//   <root>/mounts/<name>/        where the image is mounted; pods bind-mount this directory
+//   <root>/images/<name>.img     loop: the data; <name>.img.partial while provisioning
+//   <root>/mounts/<name>/        loop: where the image is mounted; pods bind-mount this directory
+//   <root>/dirs/<name>/          quota: the data; pods bind-mount this directory (see quota.ts)
 import fs from 'node:fs';
 import path from 'node:path';
 import { componentLogger, type Logger } from '../../common/index.ts';
@@ -12,7 +14,8 @@ import { isVolumeError, step, VolumeError } from './errors.ts';
 import { inspectVolume, volumeUsage, type VolumeCondition, type VolumeUsage } from './health.ts';
 import { loopsOf } from './loop.ts';
 import { checkCapacity, checkName, describeBytes, fileStem } from './names.ts';
-import { RecordBook, type VolumeRecord } from './records.ts';
+import { QuotaBackend, projectQuotaSupport } from './quota.ts';
+import { backendOf, RecordBook, type VolumeRecord } from './records.ts';
 import { buildImage, canResizeOnline, discardPartial, growOffline, growOnline } from './sizing.ts';
 
 export interface VolumeStoreOptions {
@@ -26,6 +29,7 @@ export interface LocalVolume {
   /** The capacity asked for; the filesystem's usable size is at least this. */
   capacityBytes: number;
   createdAt: string;
+  /** Where the data is: the image file, or for a project-quota volume its directory. */
   imagePath: string;
   /** The host directory to bind-mount into pods (valid while mounted). */
   mountPath: string;
@@ -62,6 +66,7 @@ class LoopVolumeStore implements VolumeStore {
   private readonly queues = new Map<string, Promise<unknown>>();
   /** The last mount failure per volume (Damaged until a mount succeeds). */
   private readonly mountFailures = new Map<string, string>();
+  private readonly quota: QuotaBackend;
 
   constructor(root: string, private readonly log: Logger) {
     makeDurableDir(root);
@@ -72,6 +77,7 @@ class LoopVolumeStore implements VolumeStore {
     this.mountDir = path.join(this.root, 'mounts');
     makeDurableDir(this.imageDir);
     fs.mkdirSync(this.mountDir, { recursive: true, mode: 0o700 });
+    this.quota = new QuotaBackend(this.root, log);
   }
 
   async provision(name: string, capacityBytes: number): Promise<LocalVolume> {
@@ -82,7 +88,11 @@ class LoopVolumeStore implements VolumeStore {
 
   async mount(name: string): Promise<string> {
     return this.serial(checkName(name), async () => {
-      const v = this.present(name).paths;
+      const { record, paths: v } = this.present(name);
+      if (backendOf(record) === 'quota') {
+        await this.quota.prepare(this.quota.volume(record));
+        return v.mountPath;
+      }
       try {
         await mountVolume(v, this.log);
       } catch (error) {
@@ -97,6 +107,7 @@ class LoopVolumeStore implements VolumeStore {
 
   async unmount(name: string): Promise<void> {
     return this.serial(checkName(name), async () => {
+      if (this.quotaRecord(name)) return; // a directory: nothing is mounted
       await unmountVolume(this.paths(name));
       this.log.info({ volume: name }, 'volume unmounted');
     });
@@ -115,13 +126,15 @@ class LoopVolumeStore implements VolumeStore {
   async usage(name: string): Promise<VolumeUsage> {
     return this.serial(checkName(name), () => {
       const { record, paths } = this.present(name);
+      if (backendOf(record) === 'quota') return this.quota.usage(this.quota.volume(record));
       return volumeUsage(paths, record.filesystemBytes);
     });
   }
 
   async inspect(name: string): Promise<VolumeCondition> {
     return this.serial(checkName(name), () => {
-      this.required(name);
+      const record = this.required(name);
+      if (backendOf(record) === 'quota') return this.quota.inspect(this.quota.volume(record));
       return inspectVolume(this.paths(name), this.mountFailures.get(name));
     });
   }
@@ -135,6 +148,10 @@ class LoopVolumeStore implements VolumeStore {
     if (existing) return this.volume(this.present(name).record);
     const v = this.paths(name);
     if (fs.existsSync(v.image)) return this.adopt(v, capacity);
+    if (fs.existsSync(this.quota.dirOf(name))) return this.adoptDirectory(name, capacity);
+    const support = projectQuotaSupport(this.root);
+    if (support.supported) return this.provisionDirectory(name, capacity);
+    this.log.debug({ volume: name, reason: support.reason }, 'no project quotas: a loop-mounted image');
     const started = Date.now();
     const partial = `${v.image}.partial`;
     let filesystemBytes: number;
@@ -148,7 +165,7 @@ class LoopVolumeStore implements VolumeStore {
       await discardPartial({ ...v, image: partial }).catch((cleanup: unknown) => this.log.error({ volume: name, err: cleanup }, 'cleaning up a failed provisioning'));
       throw error;
     }
-    const record: VolumeRecord = { version: 1, name, capacityBytes: capacity, filesystemBytes, createdAt: new Date().toISOString() };
+    const record: VolumeRecord = { version: 1, name, capacityBytes: capacity, filesystemBytes, createdAt: new Date().toISOString(), backend: 'loop' };
     await step(name, `writing the record ${this.records.file(name)}`, () => this.records.write(record));
     this.log.info({ volume: name, capacityBytes: capacity, filesystemBytes, ms: Date.now() - started }, 'volume provisioned');
     return this.volume(record);
@@ -162,12 +179,53 @@ class LoopVolumeStore implements VolumeStore {
   private async adopt(v: VolumePaths, capacity: number): Promise<LocalVolume> {
     this.log.warn({ volume: v.name, image: v.image }, 'image without a record: adopting it');
     const filesystemBytes = await growOffline(v, capacity, this.log);
-    const record: VolumeRecord = { version: 1, name: v.name, capacityBytes: capacity, filesystemBytes, createdAt: new Date().toISOString() };
+    const record: VolumeRecord = { version: 1, name: v.name, capacityBytes: capacity, filesystemBytes, createdAt: new Date().toISOString(), backend: 'loop' };
     await step(v.name, `writing the record ${this.records.file(v.name)}`, () => this.records.write(record));
     return this.volume(record);
   }
 
+  /** A directory with a project quota (the root's filesystem enforces them). */
+  private async provisionDirectory(name: string, capacity: number): Promise<LocalVolume> {
+    const started = Date.now();
+    const { projectId, limitBytes } = await this.quota.create(name, capacity, this.projectIds());
+    const record: VolumeRecord = { version: 1, name, capacityBytes: capacity, filesystemBytes: limitBytes, createdAt: new Date().toISOString(), backend: 'quota', projectId };
+    await step(name, `writing the record ${this.records.file(name)}`, () => this.records.write(record));
+    this.log.info({ volume: name, capacityBytes: capacity, projectId, ms: Date.now() - started }, 'volume provisioned (project quota)');
+    return this.volume(record);
+  }
+
+  /** A volume directory without a record: kept with its data, as adopt() keeps an image. */
+  private async adoptDirectory(name: string, capacity: number): Promise<LocalVolume> {
+    this.log.warn({ volume: name, dir: this.quota.dirOf(name) }, 'volume directory without a record: adopting it');
+    const { projectId, limitBytes } = await this.quota.adopt(name, capacity, this.projectIds());
+    const record: VolumeRecord = { version: 1, name, capacityBytes: capacity, filesystemBytes: limitBytes, createdAt: new Date().toISOString(), backend: 'quota', projectId };
+    await step(name, `writing the record ${this.records.file(name)}`, () => this.records.write(record));
+    return this.volume(record);
+  }
+
+  /** Project IDs the records hold. */
+  private projectIds(): Set<number> {
+    return new Set(this.records.list().flatMap((r) => (r.projectId === undefined ? [] : [r.projectId])));
+  }
+
+  /** The volume's record when it is a project-quota one; an unreadable record counts as not. */
+  private quotaRecord(name: string): VolumeRecord | undefined {
+    try {
+      const record = this.records.read(name);
+      return record && backendOf(record) === 'quota' ? record : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   private async removeNow(name: string): Promise<void> {
+    const record = this.quotaRecord(name);
+    if (record || fs.existsSync(this.quota.dirOf(name))) {
+      await this.quota.remove(name, record?.projectId ?? this.quota.projectOfDir(name));
+      await step(name, `deleting the record ${this.records.file(name)}`, () => this.records.delete(name));
+      this.log.info({ volume: name }, 'volume removed');
+      if (record) return;
+    }
     const v = this.paths(name);
     await unmountVolume(v);
     const holders = loopsOf(v.image);
@@ -193,6 +251,13 @@ class LoopVolumeStore implements VolumeStore {
       throw new VolumeError('VOLUME_SHRINK', name, `capacityBytes ${capacity} is below the current ${describeBytes(record.capacityBytes)}; volumes only grow`);
     }
     if (capacity === record.capacityBytes) return this.volume(record);
+    if (backendOf(record) === 'quota') {
+      const limitBytes = await this.quota.expand(this.quota.volume(record), capacity);
+      const grown: VolumeRecord = { ...record, capacityBytes: capacity, filesystemBytes: limitBytes };
+      await step(name, `writing the record ${this.records.file(name)}`, () => this.records.write(grown));
+      this.log.info({ volume: name, capacityBytes: capacity, projectId: record.projectId }, 'volume expanded (project quota)');
+      return this.volume(grown);
+    }
     const device = mountedDevice(v);
     if (device && !canResizeOnline()) {
       throw new VolumeError('VOLUME_BUSY', name, `expanding to ${describeBytes(capacity)} while mounted needs CAP_SYS_RESOURCE (online ext4 resize), which this process lacks; unmount the volume and expand again`);
@@ -226,9 +291,16 @@ class LoopVolumeStore implements VolumeStore {
     return record;
   }
 
-  /** The record and paths of a volume whose image is there; else NOT_FOUND or MISSING. */
+  /** The record and paths of a volume whose image (or directory) is there; else NOT_FOUND or MISSING. */
   private present(name: string): { record: VolumeRecord; paths: VolumePaths } {
     const record = this.required(name);
+    if (backendOf(record) === 'quota') {
+      const dir = this.quota.dirOf(name);
+      if (!fs.existsSync(dir)) {
+        throw new VolumeError('VOLUME_MISSING', name, `the record ${this.records.file(name)} is there but the directory ${dir} is gone; not making a new empty one`);
+      }
+      return { record, paths: { name, image: dir, mountPath: dir } };
+    }
     const paths = this.paths(name);
     if (!fs.existsSync(paths.image)) {
       throw new VolumeError('VOLUME_MISSING', name, `the record ${this.records.file(name)} is there but the image ${paths.image} is gone; not making a new empty one`);
@@ -237,6 +309,10 @@ class LoopVolumeStore implements VolumeStore {
   }
 
   private volume(record: VolumeRecord): LocalVolume {
+    if (backendOf(record) === 'quota') {
+      const dir = this.quota.dirOf(record.name);
+      return { name: record.name, capacityBytes: record.capacityBytes, createdAt: record.createdAt, imagePath: dir, mountPath: dir };
+    }
     const { image, mountPath } = this.paths(record.name);
     return { name: record.name, capacityBytes: record.capacityBytes, createdAt: record.createdAt, imagePath: image, mountPath };
   }
