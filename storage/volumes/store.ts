@@ -54,10 +54,10 @@ export interface VolumeStore {
 }
 
 export function openVolumeStore(options: VolumeStoreOptions): VolumeStore {
-  return new LoopVolumeStore(options.root, options.logger ?? componentLogger('volumes'));
+  return new NodeVolumeStore(options.root, options.logger ?? componentLogger('volumes'));
 }
 
-class LoopVolumeStore implements VolumeStore {
+class NodeVolumeStore implements VolumeStore {
   readonly root: string;
   private readonly records: RecordBook;
   private readonly imageDir: string;
