@@ -14,8 +14,11 @@ cd "$(dirname "$0")/.."
 # containernetworking-plugins: the reference CNI plugins the pod network is tested against;
 # conntrack: removing connections a narrowed NetworkPolicy no longer allows; iperf3: the
 # network bench; e2fsprogs and util-linux (mkfs.ext4, resize2fs, e2fsck; losetup, mount,
-# fallocate): local persistent volumes.
-APT_PACKAGES=(nftables iproute2 busybox-static python3 make g++ crun runc procps docker-registry skopeo mosquitto mosquitto-clients containernetworking-plugins conntrack iperf3 e2fsprogs util-linux)
+# fallocate): local persistent volumes; user-mode-linux: a 6.1 kernel with ext4 quotas (and its
+# quota_v2 and loop modules), in which storage/volumes/quota-uml.test.ts runs the project-quota
+# tests when the host kernel cannot (built without CONFIG_QFMT_V2); it uses busybox-static's
+# insmod and poweroff inside UML, and util-linux's unshare and setpriv to run it.
+APT_PACKAGES=(nftables iproute2 busybox-static python3 make g++ crun runc procps docker-registry skopeo mosquitto mosquitto-clients containernetworking-plugins conntrack iperf3 e2fsprogs util-linux user-mode-linux)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
