@@ -3,13 +3,14 @@
 //
 // UML boots with the host's root as a READ-ONLY hostfs root, so it sees the repository, node
 // and the tools at their usual paths but cannot change a host file. Inside, the init script
-// mounts its own proc, sysfs and a tmpfs on /tmp (all in UML's memory), loads the modules asked
+// mounts its own proc, sysfs and a tmpfs on a scratch dir (/tmp, or /run when the repository
+// is under /tmp; all in UML's memory), loads the modules asked
 // for from UML's own module tree, runs the command in `cwd`, prints its exit status between
 // markers, and powers off.
 //
 // On the host UML runs as `setpriv --pdeathsig KILL unshare --mount --pid --kill-child`: its
 // files (memory file, uml_dir with the pid file and mconsole socket, the init script) are on a
-// tmpfs mounted over /tmp in a private mount namespace, and UML is PID 1 of its own PID
+// tmpfs mounted over that scratch dir in a private mount namespace, and UML is PID 1 of its own PID
 // namespace. So whatever way the run ends (power-off, our SIGKILL on timeout, the test worker
 // killed), the kernel tears down every UML process and that tmpfs: nothing is left on the host.
 import { spawn } from 'node:child_process';
@@ -57,16 +58,27 @@ export interface UmlRun {
 
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-function initScript(options: UmlOptions): string {
+/**
+ * The directory UML's files and its command's temp files live in: a tmpfs over a directory the
+ * host has, but never one that holds `cwd` (a clone under /tmp would vanish under it).
+ */
+export function scratchDir(cwd: string): string {
+  const holds = (dir: string) => cwd === dir || cwd.startsWith(`${dir}/`);
+  const found = ['/tmp', '/run', '/mnt', '/srv'].find((dir) => fs.existsSync(dir) && !holds(dir));
+  if (!found) throw new Error(`no scratch directory for UML outside ${cwd}`);
+  return found;
+}
+
+function initScript(options: UmlOptions, scratch: string): string {
   const commandSeconds = Math.max(5, Math.floor(options.timeoutMs / 1000) - 15);
   const env = Object.entries(options.env ?? {}).map(([k, v]) => `export ${k}=${quote(v)}\n`).join('');
   const modules = (options.modules ?? []).map((m) => `${BUSYBOX} insmod "$M/${m}" || fail "insmod ${m}"\n`).join('');
   return `# PID 1 inside UML (made by test/helpers/uml.ts); / is the host's, read-only.
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp LC_ALL=C NO_COLOR=1 SKERRY_IN_UML=1
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=${scratch} TMPDIR=${scratch} LC_ALL=C NO_COLOR=1 SKERRY_IN_UML=1
 fail() { echo "${MARK} 125 ($1)"; sync; ${BUSYBOX} poweroff -f; }
 ${BUSYBOX} mount -t proc proc /proc || fail "mount proc"
 ${BUSYBOX} mount -t sysfs sysfs /sys || fail "mount sysfs"
-${BUSYBOX} mount -t tmpfs -o mode=1777 tmpfs /tmp || fail "mount /tmp"
+${BUSYBOX} mount -t tmpfs -o mode=1777 tmpfs ${scratch} || fail "mount ${scratch}"
 M=${MODULES}/$(${BUSYBOX} uname -r)/kernel
 ${modules}${env}cd ${quote(options.cwd)} || fail "cd"
 /usr/bin/timeout -k 5 ${commandSeconds} /bin/sh -c ${quote(options.command)} </dev/null 2>&1
@@ -79,19 +91,20 @@ ${BUSYBOX} poweroff -f
 /** Boots UML, runs the command, and returns once every UML process is gone. */
 export async function runInUml(options: UmlOptions): Promise<UmlRun> {
   const started = Date.now();
+  const scratch = scratchDir(options.cwd);
   const boot = [
     `mem=${options.memory ?? '512M'}`, 'root=/dev/root', 'rootfstype=hostfs', 'rootflags=/', 'ro',
-    'con0=null,fd:1', 'con=null', 'ssl=null', 'quiet', 'loglevel=1', 'uml_dir=/tmp/uml', 'umid=skerry-test',
-    'init=/bin/sh', '--', '/tmp/init',
+    'con0=null,fd:1', 'con=null', 'ssl=null', 'quiet', 'loglevel=1', `uml_dir=${scratch}/uml`, 'umid=skerry-test',
+    'init=/bin/sh', '--', `${scratch}/init`,
   ];
-  // Runs in the new mount namespace: a private tmpfs over /tmp holds everything UML makes.
-  const wrapper = `mount -t tmpfs -o mode=0700,size=1g skerry-uml /tmp || exit 97
-printf '%s' "$SKERRY_UML_INIT" > /tmp/init || exit 98
-exec env -u SKERRY_UML_INIT TMPDIR=/tmp ${UML} "$@"`;
+  // Runs in the new mount namespace: a private tmpfs over the scratch dir holds everything UML makes.
+  const wrapper = `mount -t tmpfs -o mode=0700,size=1g skerry-uml ${scratch} || exit 97
+printf '%s' "$SKERRY_UML_INIT" > ${scratch}/init || exit 98
+exec env -u SKERRY_UML_INIT TMPDIR=${scratch} ${UML} "$@"`;
   const child = spawn('/usr/bin/setpriv', ['--pdeathsig', 'KILL', '--', '/usr/bin/unshare', '--mount', '--propagation', 'private', '--pid', '--kill-child', '--', '/bin/sh', '-c', wrapper, 'uml', ...boot], {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own session: a Ctrl-C meant for ava does not reach UML; we end it
-    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', SKERRY_UML_INIT: initScript(options) },
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', SKERRY_UML_INIT: initScript(options, scratch) },
   });
   let output = '';
   const take = (chunk: Buffer): void => {
