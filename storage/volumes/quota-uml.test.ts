@@ -2,6 +2,8 @@
 // (built without CONFIG_QFMT_V2): they run inside Debian's user-mode Linux 6.1, whose kernel
 // has ext4 quotas (quota_v2 and loop are loaded from UML's own modules), and every one of them
 // must pass there — none may skip. test/helpers/uml.ts says how UML is run and torn down.
+import fs from 'node:fs';
+import path from 'node:path';
 import anyTest, { type TestFn } from 'ava';
 import { runInUml, umlSkipReason } from '../../test/helpers/uml.ts';
 
@@ -27,6 +29,9 @@ const run = skip ? (title: string, _fn: unknown) => test.skip(`${title} (skipped
 
 run(`${TESTS} passes in full inside user-mode Linux (ext4 project quotas)`, async (t) => {
   t.timeout(TIMEOUT_MS + 20_000);
+  // UML sees the repository read-only, and ava inside insists on its cache directory: a fresh
+  // clone has none until the host's ava makes it, so it is made here.
+  fs.mkdirSync(path.join(process.cwd(), 'node_modules', '.cache', 'ava'), { recursive: true });
   const uml = await runInUml({
     cwd: process.cwd(),
     command: `node --import tsx node_modules/.bin/ava --tap ${TESTS}`,
