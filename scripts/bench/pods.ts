@@ -7,12 +7,14 @@
  * The agent runs with --flannel-backend none: the bench runs in the host's namespace, where
  * it must not add a bridge; pod networking costs are the network bench's.
  */
+import https from 'node:https';
 import fs from 'node:fs';
+import path from 'node:path';
 import { unmountAll } from '../../edge-agent/pods/host/mounts.ts';
-import { api, type ClusterServer } from '../../test/helpers/cluster.ts';
-import { IMAGE } from '../../test/helpers/pods.ts';
-import { startBenchNode } from './bench-node.ts';
-import { watchCollection } from './pod-watch.ts';
+import { becomeChildSubreaper } from '../../native/index.ts';
+import { api, startAgentProcess, startClusterServer, waitForReadyNode, type AgentProcess, type ClusterServer } from '../../test/helpers/cluster.ts';
+import { buildBusyboxLayout, IMAGE, removeNodeContainers } from '../../test/helpers/pods.ts';
+import { runSkerry } from '../../test/helpers/skerry.ts';
 import type { Bench, BenchContext, BenchResult, ResultRow } from './report.ts';
 import { summarize } from './stats.ts';
 
@@ -26,13 +28,29 @@ interface RunningWatch {
 }
 
 /** One watch on the namespace's pods, from now on. */
-async function watchRunning(server: ClusterServer): Promise<RunningWatch> {
+function watchRunning(server: ClusterServer): Promise<RunningWatch> {
   const running = new Map<string, number>();
-  const watch = await watchCollection(server, '/api/v1/namespaces/default/pods', (event, now) => {
-    const name = event.object.metadata.name as string;
-    if (event.object.status?.phase === 'Running' && !running.has(name)) running.set(name, now);
+  return new Promise((resolve, reject) => {
+    const req = https.get({ host: '127.0.0.1', port: server.apiPort, path: '/api/v1/namespaces/default/pods?watch=true&allowWatchBookmarks=false', ca: server.ca, headers: { Authorization: `Bearer ${server.token}` } }, (res) => {
+      let buffer = '';
+      res.on('data', (chunk: Buffer) => {
+        const now = Date.now();
+        buffer += chunk;
+        let newline;
+        while ((newline = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, newline);
+          buffer = buffer.slice(newline + 1);
+          if (!line) continue;
+          const event = JSON.parse(line) as { object: { metadata: { name: string }; status?: { phase?: string } } };
+          const name = event.object.metadata.name;
+          if (event.object.status?.phase === 'Running' && !running.has(name)) running.set(name, now);
+        }
+      });
+      res.on('error', () => undefined);
+      resolve({ running, close: () => req.destroy() });
+    });
+    req.on('error', reject);
   });
-  return { running, close: watch.close };
 }
 
 function podSpec(name: string): Record<string, unknown> {
@@ -75,9 +93,21 @@ const stats = (values: number[]) => summarize(values);
 
 async function run({ dir, quick, progress }: BenchContext): Promise<BenchResult> {
   if (process.getuid?.() !== 0) throw new Error('the pods bench runs containers: it needs root');
-  const { server, agent, stop } = await startBenchNode(dir, NODE, progress);
+  // The containers' shims outlive the agent; as a subreaper the bench gets them back and can
+  // reap them at the end (PID 1 here does not reap orphans).
+  becomeChildSubreaper();
+  const agentDir = path.join(dir, 'agent');
+  const node = { runtimeRoot: path.join(dir, 'runtime'), agentDir };
+  progress('building the busybox image');
+  const layout = await buildBusyboxLayout(path.join(dir, 'image'));
+  const imported = await runSkerry(['images', 'import', '--data-dir', agentDir, layout]);
+  if (imported.code !== 0) throw new Error(`images import: ${imported.stderr}`);
+  const server = await startClusterServer(path.join(dir, 'server'));
+  let agent: AgentProcess | undefined;
   let watch: RunningWatch | undefined;
   try {
+    agent = startAgentProcess(server, NODE, agentDir, ['--runtime-root', node.runtimeRoot, '--pods-root', path.join(dir, 'pods')]);
+    await waitForReadyNode(server, NODE, 60_000);
     watch = await watchRunning(server);
     const agentIdle = rssMiB(agent.child.pid!);
     const singles = quick ? 5 : 20;
@@ -109,7 +139,9 @@ async function run({ dir, quick, progress }: BenchContext): Promise<BenchResult>
     return { rows, config: { singles, burst, image: IMAGE }, details: { one, many, agentIdle, agentWithPods } };
   } finally {
     watch?.close();
-    await stop();
+    await agent?.stop('SIGKILL');
+    server.stop();
+    await removeNodeContainers(node);
     unmountAll(dir);
   }
 }

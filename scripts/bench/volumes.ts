@@ -23,14 +23,15 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mountsUnder, unmountAll } from '../../edge-agent/pods/host/mounts.ts';
+import { becomeChildSubreaper } from '../../native/index.ts';
 import { loopsOf, releaseLoop } from '../../storage/volumes/index.ts';
-import { api, type ClusterServer } from '../../test/helpers/cluster.ts';
-import { IMAGE } from '../../test/helpers/pods.ts';
-import { startBenchNode } from './bench-node.ts';
-import { watchCollection } from './pod-watch.ts';
+import { api, startAgentProcess, startClusterServer, waitForReadyNode, type AgentProcess, type ClusterServer } from '../../test/helpers/cluster.ts';
+import { buildBusyboxLayout, IMAGE, removeNodeContainers } from '../../test/helpers/pods.ts';
+import { runSkerry } from '../../test/helpers/skerry.ts';
 import type { Bench, BenchContext, BenchResult, ResultRow } from './report.ts';
 import { median, summarize } from './stats.ts';
 
@@ -89,26 +90,42 @@ interface PodWatch {
 }
 
 /** One watch on the namespace's pods from now on, recording when each pod reached each step. */
-async function watchPods(server: ClusterServer): Promise<PodWatch> {
+function watchPods(server: ClusterServer): Promise<PodWatch> {
   const pods = new Map<string, PodTimes>();
-  const watch = await watchCollection(server, `${NS}/pods`, (event, now) => {
-    const name = event.object.metadata?.name as string | undefined;
-    if (!name || event.type === 'ERROR') return;
-    const times = pods.get(name) ?? {};
-    if (times.uid !== event.object.metadata.uid) {
-      // A new pod of the same name: start over.
-      for (const key of Object.keys(times)) delete times[key as keyof PodTimes];
-      times.uid = event.object.metadata.uid;
-    }
-    pods.set(name, times);
-    const phase = event.object.status?.phase as string | undefined;
-    times.phase = phase;
-    times.seen ??= now;
-    if (event.object.spec?.nodeName) times.scheduled ??= now;
-    if (phase === 'Running') times.running ??= now;
-    if (phase === 'Succeeded' || phase === 'Failed') times.ended ??= now;
+  return new Promise((resolve, reject) => {
+    const req = https.get({ host: '127.0.0.1', port: server.apiPort, path: `${NS}/pods?watch=true&allowWatchBookmarks=false`, ca: server.ca, headers: { Authorization: `Bearer ${server.token}` } }, (res) => {
+      let buffer = '';
+      res.on('data', (chunk: Buffer) => {
+        const now = Date.now();
+        buffer += chunk;
+        let newline;
+        while ((newline = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, newline);
+          buffer = buffer.slice(newline + 1);
+          if (!line) continue;
+          const event = JSON.parse(line) as { type: string; object: Obj };
+          const name = event.object.metadata?.name as string | undefined;
+          if (!name || event.type === 'ERROR') continue;
+          const times = pods.get(name) ?? {};
+          if (times.uid !== event.object.metadata.uid) {
+            // A new pod of the same name: start over.
+            for (const key of Object.keys(times)) delete times[key as keyof PodTimes];
+            times.uid = event.object.metadata.uid;
+          }
+          pods.set(name, times);
+          const phase = event.object.status?.phase as string | undefined;
+          times.phase = phase;
+          times.seen ??= now;
+          if (event.object.spec?.nodeName) times.scheduled ??= now;
+          if (phase === 'Running') times.running ??= now;
+          if (phase === 'Succeeded' || phase === 'Failed') times.ended ??= now;
+        }
+      });
+      res.on('error', () => undefined);
+      resolve({ pods, close: () => req.destroy() });
+    });
+    req.on('error', reject);
   });
-  return { pods, close: watch.close };
 }
 
 async function post(server: ClusterServer, collection: string, object: Obj): Promise<Obj> {
@@ -258,17 +275,27 @@ const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
 async function run({ dir, quick, progress }: BenchContext): Promise<BenchResult> {
   if (process.getuid?.() !== 0) throw new Error('the volumes bench runs containers and loop mounts: it needs root');
   if (!fs.existsSync('/dev/loop-control')) throw new Error('the volumes bench needs loop devices (/dev/loop-control)');
+  becomeChildSubreaper();
   const mib = quick ? 64 : 256;
   const rounds = quick ? 2 : 3;
   const sets = quick ? 2 : 5;
+  const agentDir = path.join(dir, 'agent');
+  const storage = path.join(agentDir, 'storage');
+  const node = { runtimeRoot: path.join(dir, 'runtime'), agentDir };
   const binDir = path.join(dir, 'bin');
   progress('compiling volumes-io');
   const binary = compileTool(binDir);
-  const { server, agentDir, stop } = await startBenchNode(dir, NODE, progress);
-  const storage = path.join(agentDir, 'storage');
+  progress('building the busybox image');
+  const layout = await buildBusyboxLayout(path.join(dir, 'image'));
+  const imported = await runSkerry(['images', 'import', '--data-dir', agentDir, layout]);
+  if (imported.code !== 0) throw new Error(`images import: ${imported.stderr}`);
   const hostDir = path.join(agentDir, 'bench-host-io');
+  const server = await startClusterServer(path.join(dir, 'server'));
+  let agent: AgentProcess | undefined;
   let watch: PodWatch | undefined;
   try {
+    agent = startAgentProcess(server, NODE, agentDir, ['--runtime-root', node.runtimeRoot, '--pods-root', path.join(dir, 'pods')]);
+    await waitForReadyNode(server, NODE, 60_000);
     watch = await watchPods(server);
 
     const claim = 'io-data';
@@ -331,7 +358,9 @@ async function run({ dir, quick, progress }: BenchContext): Promise<BenchResult>
     };
   } finally {
     watch?.close();
-    await stop();
+    await agent?.stop('SIGKILL');
+    server.stop();
+    await removeNodeContainers(node);
     await releaseStorage(dir, storage);
   }
 }
