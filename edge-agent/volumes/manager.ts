@@ -138,10 +138,14 @@ export function startVolumeManager(options: VolumeManagerOptions): VolumeManager
     if (measure) await measureAll();
   }
 
-  /** Usage of every mounted volume, and a problem report for one whose data went away. */
+  /**
+   * Usage of every volume this agent has mounted, and a problem report for one whose data went
+   * away. Unmounted volumes are left alone: inspecting one reads its image's superblock (a
+   * dumpe2fs each pass), and its next mount checks it anyway.
+   */
   async function measureAll(): Promise<void> {
     for (const volume of store.list()) {
-      if (stopped || !lastReport.has(volume.name)) continue;
+      if (stopped || !mounted.has(volume.name)) continue;
       const condition = await store.inspect(volume.name).catch((error: Error) => ({ state: 'Failed' as const, message: error.message }));
       if (condition.state !== 'Ready') report(volume.name, condition.state, condition.message);
       else await reportReady(volume.name).catch(() => undefined);
