@@ -31,6 +31,20 @@ export function becomeChildSubreaper(): void {
   addon().becomeChildSubreaper();
 }
 
+/**
+ * Replaces this process with `file` (execve: same pid, same stdio, signals unblocked).
+ * Returns only by throwing the system error.
+ */
+export function execSelf(file: string, argv: string[], env: Record<string, string | undefined>): never {
+  const pairs = Object.entries(env).flatMap(([name, value]) => (value === undefined ? [] : [`${name}=${value}`]));
+  return addon().execSelf(file, argv, pairs);
+}
+
+/** Hands the C heap's free pages back to the kernel; true when some went back. */
+export function trimMalloc(): boolean {
+  return addon().trimMalloc();
+}
+
 /** Reaps one exited child (or adopted orphan) without blocking; undefined while it runs. */
 export function reapChild(pid: number): { exitCode: number | null; signal: number | null } | undefined {
   return addon().reap(pid) ?? undefined;

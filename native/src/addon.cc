@@ -4,6 +4,7 @@
 #include <sys/mount.h>
 
 #include "fsops.h"
+#include "memory.h"
 #include "netlink-steps.h"
 #include "netns.h"
 #include "probe.h"
@@ -45,6 +46,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("projectQuotaState", Napi::Function::New(env, skerry::ProjectQuotaState));
   exports.Set("getProjectQuota", Napi::Function::New(env, skerry::GetProjectQuota));
   exports.Set("setProjectQuota", Napi::Function::New(env, skerry::SetProjectQuota));
+  exports.Set("execSelf", Napi::Function::New(env, skerry::ExecSelf));
+  exports.Set("trimMalloc", Napi::Function::New(env, skerry::TrimMalloc));
   exports.Set("constants", Constants(env));
   return exports;
 }

@@ -1,3 +1,5 @@
+// First, so that it runs before the rest of the bundle is evaluated: it may exec the process again.
+import './process-memory-first.ts';
 import { isSkerryError } from '../../common/index.ts';
 import type { Verb } from './verb.ts';
 import { checkConfigVerb } from './verbs/check-config.ts';

@@ -1,0 +1,7 @@
+#pragma once
+#include <napi.h>
+
+namespace skerry {
+Napi::Value ExecSelf(const Napi::CallbackInfo& info);
+Napi::Value TrimMalloc(const Napi::CallbackInfo& info);
+}  // namespace skerry
