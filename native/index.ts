@@ -40,11 +40,6 @@ export function execSelf(file: string, argv: string[], env: Record<string, strin
   return addon().execSelf(file, argv, pairs);
 }
 
-/** Hands the C heap's free pages back to the kernel; true when some went back. */
-export function trimMalloc(): boolean {
-  return addon().trimMalloc();
-}
-
 /** Reaps one exited child (or adopted orphan) without blocking; undefined while it runs. */
 export function reapChild(pid: number): { exitCode: number | null; signal: number | null } | undefined {
   return addon().reap(pid) ?? undefined;

@@ -59,8 +59,6 @@ export interface Addon {
   becomeChildSubreaper(): void;
   /** execve(2) of this process; returns only by throwing. */
   execSelf(file: string, argv: string[], env: string[]): never;
-  /** malloc_trim(0): true when memory went back to the kernel. */
-  trimMalloc(): boolean;
   setXattr(path: string, name: string, value: Buffer): void;
   getXattr(path: string, name: string): Buffer | null;
   mknod(path: string, mode: number, major: number, minor: number): void;

@@ -4,7 +4,7 @@
 #include <sys/mount.h>
 
 #include "fsops.h"
-#include "memory.h"
+#include "exec-self.h"
 #include "netlink-steps.h"
 #include "netns.h"
 #include "probe.h"
@@ -47,7 +47,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getProjectQuota", Napi::Function::New(env, skerry::GetProjectQuota));
   exports.Set("setProjectQuota", Napi::Function::New(env, skerry::SetProjectQuota));
   exports.Set("execSelf", Napi::Function::New(env, skerry::ExecSelf));
-  exports.Set("trimMalloc", Napi::Function::New(env, skerry::TrimMalloc));
   exports.Set("constants", Constants(env));
   return exports;
 }

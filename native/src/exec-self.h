@@ -3,5 +3,4 @@
 
 namespace skerry {
 Napi::Value ExecSelf(const Napi::CallbackInfo& info);
-Napi::Value TrimMalloc(const Napi::CallbackInfo& info);
 }  // namespace skerry

@@ -3,7 +3,7 @@
 // made, which Node's threads do before any addon loads; memory freed in those arenas stays
 // resident. MALLOC_ARENA_MAX only counts when it is in the environment at exec, so the
 // daemon verbs exec themselves once with it (ADR 013).
-#include "memory.h"
+#include "exec-self.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,9 +11,6 @@
 #include <unistd.h>
 #include <string>
 #include <vector>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 
 #include "syserror.h"
 
@@ -75,17 +72,6 @@ Napi::Value ExecSelf(const Napi::CallbackInfo& info) {
   }
   ThrowSysError(env, err, "execve " + file);
   return env.Undefined();
-}
-
-// trimMalloc() → true when memory went back to the kernel: malloc_trim(0) returns the free
-// pages of every arena, not only the top of the main heap. false where libc is not glibc.
-Napi::Value TrimMalloc(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-#if defined(__GLIBC__)
-  return Napi::Boolean::New(env, malloc_trim(0) == 1);
-#else
-  return Napi::Boolean::New(env, false);
-#endif
 }
 
 }  // namespace skerry
