@@ -1,26 +1,7 @@
 // First, so that it runs before the rest of the bundle is evaluated: it may exec the process again.
 import './process-memory-first.ts';
 import { isSkerryError } from '../../common/index.ts';
-import type { Verb } from './verb.ts';
-import { checkConfigVerb } from './verbs/check-config.ts';
-import { agentVerb } from './verbs/agent.ts';
-import { applyVerb } from './verbs/apply.ts';
-import { deleteVerb } from './verbs/delete.ts';
-import { describeVerb } from './verbs/describe.ts';
-import { getVerb } from './verbs/get.ts';
-import { logsVerb } from './verbs/logs.ts';
-import { execVerb } from './verbs/exec.ts';
-import { rolloutVerb } from './verbs/rollout.ts';
-import { scaleVerb } from './verbs/scale.ts';
-import { imagesVerb } from './verbs/images.ts';
-import { kubeconfigVerb } from './verbs/kubeconfig.ts';
-import { runtimeVerb } from './verbs/runtime.ts';
-import { serverVerb } from './verbs/server.ts';
-import { tokenVerb } from './verbs/token.ts';
-import { versionVerb } from './verbs/version.ts';
-
-/** The verbs of the skerry executable; each lives in its own file under verbs/. */
-const verbs: Verb[] = [serverVerb, agentVerb, kubeconfigVerb, tokenVerb, applyVerb, getVerb, describeVerb, logsVerb, execVerb, deleteVerb, scaleVerb, rolloutVerb, imagesVerb, runtimeVerb, checkConfigVerb, versionVerb];
+import { verbs } from './verbs.ts';
 
 function overview(): string {
   const width = Math.max(...verbs.map((v) => v.name.length));
@@ -40,11 +21,12 @@ export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined) return process.stderr.write(overview()), 2;
   if (name === '--help' || name === '-h' || name === 'help') return process.stdout.write(overview()), 0;
-  const verb = verbs.find((v) => v.name === (name === '--version' ? 'version' : name));
-  if (!verb) {
+  const entry = verbs.find((v) => v.name === (name === '--version' ? 'version' : name));
+  if (!entry) {
     process.stderr.write(`skerry: unknown verb ${JSON.stringify(name)}\n${overview()}`);
     return 2;
   }
+  const verb = await entry.load();
   try {
     return await verb.run(args);
   } catch (error) {
