@@ -32,12 +32,11 @@ export function becomeChildSubreaper(): void {
 }
 
 /**
- * Replaces this process with `file` (execve: same pid, same stdio, signals unblocked).
- * Returns only by throwing the system error.
+ * Fixes the C heap's mmap threshold: blocks of at least `bytes` are mmapped and go back to the
+ * kernel when freed (see malloc-tuning.cc). false where the C library has no such knob.
  */
-export function execSelf(file: string, argv: string[], env: Record<string, string | undefined>): never {
-  const pairs = Object.entries(env).flatMap(([name, value]) => (value === undefined ? [] : [`${name}=${value}`]));
-  return addon().execSelf(file, argv, pairs);
+export function setMallocMmapThreshold(bytes: number): boolean {
+  return addon().setMallocMmapThreshold(bytes);
 }
 
 /** Reaps one exited child (or adopted orphan) without blocking; undefined while it runs. */

@@ -57,8 +57,8 @@ export interface Addon {
   probePidfd(): true;
   getRlimits(): Record<string, ResourceLimit>;
   becomeChildSubreaper(): void;
-  /** execve(2) of this process; returns only by throwing. */
-  execSelf(file: string, argv: string[], env: string[]): never;
+  /** mallopt(M_MMAP_THRESHOLD): false where the C library is not glibc. */
+  setMallocMmapThreshold(bytes: number): boolean;
   setXattr(path: string, name: string, value: Buffer): void;
   getXattr(path: string, name: string): Buffer | null;
   mknod(path: string, mode: number, major: number, minor: number): void;

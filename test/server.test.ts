@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import test from 'ava';
 import { httpsGet } from './helpers/https.ts';
-import { runSkerry, startServer, tempDir, type Spawner } from './helpers/skerry.ts';
+import { runSkerry, startServer, tempDir } from './helpers/skerry.ts';
 
 const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
@@ -98,31 +97,4 @@ test('a port already in use exits 1 saying so', async (t) => {
   const result = await runSkerry(['server', '--data-dir', dir, '--listen', `127.0.0.1:${port}`, '--mqtt-listen', '127.0.0.1:0', '--tunnel-listen', '127.0.0.1:0']);
   t.is(result.code, 1);
   t.regex(result.stderr, new RegExp(`skerry server: Cannot listen on the address: 127\\.0\\.0\\.1:${port}: EADDRINUSE\\n$`));
-});
-
-/** The environment a process runs with, as the kernel has it (after any exec). */
-function environOf(pid: number): Record<string, string> {
-  const pairs = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
-  return Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
-}
-
-const withArenaMax = (value: string | undefined): Spawner => (argv, options) => {
-  const env = { ...process.env };
-  delete env.MALLOC_ARENA_MAX;
-  if (value !== undefined) env.MALLOC_ARENA_MAX = value;
-  return spawn(argv[0]!, argv.slice(1), { ...options, env });
-};
-
-test("the server execs itself once to run with MALLOC_ARENA_MAX=2 under the same pid; an operator's own value is kept", async (t) => {
-  for (const [given, expected] of [[undefined, '2'], ['4', '4']] as const) {
-    const dir = tempDir('server-arenas');
-    t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const server = await startServer(dir, [], withArenaMax(given));
-    t.teardown(() => server.child.kill('SIGKILL'));
-    t.is(environOf(server.child.pid!).MALLOC_ARENA_MAX, expected);
-    const ca = fs.readFileSync(path.join(dir, 'tls', 'server-ca.crt'), 'utf8');
-    t.is((await httpsGet(server.port, '/healthz', ca)).body, 'ok');
-    server.child.kill('SIGTERM');
-    t.deepEqual(await server.exited, { code: 0, signal: null });
-  }
 });

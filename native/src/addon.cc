@@ -4,7 +4,7 @@
 #include <sys/mount.h>
 
 #include "fsops.h"
-#include "exec-self.h"
+#include "malloc-tuning.h"
 #include "netlink-steps.h"
 #include "netns.h"
 #include "probe.h"
@@ -46,7 +46,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("projectQuotaState", Napi::Function::New(env, skerry::ProjectQuotaState));
   exports.Set("getProjectQuota", Napi::Function::New(env, skerry::GetProjectQuota));
   exports.Set("setProjectQuota", Napi::Function::New(env, skerry::SetProjectQuota));
-  exports.Set("execSelf", Napi::Function::New(env, skerry::ExecSelf));
+  exports.Set("setMallocMmapThreshold", Napi::Function::New(env, skerry::SetMallocMmapThreshold));
   exports.Set("constants", Constants(env));
   return exports;
 }

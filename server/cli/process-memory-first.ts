@@ -1,5 +1,5 @@
-// Imported first by main.ts: ES modules evaluate in import order, so a daemon verb execs itself
-// for MALLOC_ARENA_MAX (process-memory.ts) before the rest of the bundle's modules run.
-import { ensureMallocArenaLimit } from './process-memory.ts';
+// Imported first by main.ts: ES modules evaluate in import order, so the C heap is tuned
+// (process-memory.ts) before the rest of the bundle's modules run and allocate.
+import { limitHeapRetention } from './process-memory.ts';
 
-ensureMallocArenaLimit();
+limitHeapRetention();

@@ -2,5 +2,5 @@
 #include <napi.h>
 
 namespace skerry {
-Napi::Value ExecSelf(const Napi::CallbackInfo& info);
+Napi::Value SetMallocMmapThreshold(const Napi::CallbackInfo& info);
 }  // namespace skerry
