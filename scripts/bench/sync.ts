@@ -45,15 +45,33 @@ async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T |
   }
 }
 
-function servicesInView(dataDir: string): number {
+/** What the agent's cached view holds: Services, Endpoints, and the newest revision in it. */
+function viewState(dataDir: string): { services: number; endpoints: number; rev: number } {
   const file = path.join(dataDir, 'state', 'agent.db');
-  if (!fs.existsSync(file)) return 0;
+  if (!fs.existsSync(file)) return { services: 0, endpoints: 0, rev: 0 };
   const db = new Database(file, { readonly: true });
   try {
-    return (db.prepare("SELECT count(*) AS n FROM view WHERE key LIKE 'services/%'").get() as { n: number }).n;
+    const count = (prefix: string) => (db.prepare('SELECT count(*) AS n FROM view WHERE key LIKE ?').get(`${prefix}%`) as { n: number }).n;
+    const rev = (db.prepare('SELECT max(rev) AS rev FROM view').get() as { rev: number | null }).rev ?? 0;
+    return { services: count('services/'), endpoints: count('endpoints/'), rev };
   } finally {
     db.close();
   }
+}
+
+/**
+ * Waits until the view holds every Service and its Endpoints and has stopped changing for
+ * 2 s: the endpoints controller trails the creates, and whatever it still writes would
+ * otherwise be counted in the first catch-up.
+ */
+async function viewSettled(dataDir: string, services: number): Promise<void> {
+  let last = { rev: -1, since: Date.now() };
+  await waitFor('the view holds every service and its endpoints, unchanged for 2 s', () => {
+    const view = viewState(dataDir);
+    if (view.services < services || view.endpoints < services) return undefined;
+    if (view.rev !== last.rev) last = { rev: view.rev, since: Date.now() };
+    return Date.now() - last.since >= 2_000 ? true : undefined;
+  });
 }
 
 function rssMiB(pid: number): number {
@@ -189,8 +207,7 @@ async function run({ dir, quick, progress }: BenchContext): Promise<BenchResult>
       const answer = await cluster.api.call('POST', '/api/v1/namespaces/default/services', service(`svc-${i}`, 0));
       if (answer.status !== 201) throw new Error(`create svc-${i}: ${answer.status} ${answer.body.slice(0, 200)}`);
     });
-    await waitFor('the view holds every service', () => (servicesInView(probe.dataDir) >= viewServices ? true : undefined));
-    await new Promise((r) => setTimeout(r, 1_000));
+    await viewSettled(probe.dataDir, viewServices);
     const small = quick ? 30 : 100;
     const large = quick ? 300 : 1000;
     progress(`catch-up after ${small} and ${large} changes made offline`);
