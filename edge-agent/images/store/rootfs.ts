@@ -17,9 +17,9 @@ export interface Rootfs {
   usage(): Map<string, string>;
 }
 
+/** The overlay is mounted on `dir`: an overlay has a device of its own, unlike the directory under it. */
 function isMountPoint(dir: string): boolean {
-  const escaped = dir.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
-  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((line) => line.split(' ')[4] === escaped);
+  return fs.statSync(dir).dev !== fs.statSync(path.dirname(dir)).dev;
 }
 
 export function openRootfs(root: string): Rootfs {

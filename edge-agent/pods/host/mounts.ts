@@ -1,6 +1,7 @@
 // Mount points under a pod's directories, from /proc/self/mountinfo: cleanup unmounts what
 // is there rather than what a (possibly crashed) earlier run meant to make.
 import fs from 'node:fs';
+import path from 'node:path';
 import { unmount } from '../../../native/index.ts';
 
 function decode(field: string): string {
@@ -11,8 +12,18 @@ function mountPoints(): string[] {
   return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(Boolean).map((line) => decode(line.split(' ')[4]!));
 }
 
-export function isMountPoint(target: string): boolean {
-  return mountPoints().includes(target);
+/**
+ * Whether a filesystem other than its parent's is mounted on `target`: the two devices differ.
+ * Exact for what the agent mounts there (nsfs pins, overlays, tmpfs), and one stat each
+ * instead of a read of /proc/self/mountinfo, which grows with every pod's mounts: with 100
+ * pods starting at once, those reads took 2.6 s of the agent's 6 s of CPU.
+ */
+export function hasOwnFilesystem(target: string): boolean {
+  try {
+    return fs.statSync(target).dev !== fs.statSync(path.dirname(target)).dev;
+  } catch {
+    return false;
+  }
 }
 
 /** Mount points at or below `dir`, deepest first (each once, however often it is stacked). */

@@ -10,7 +10,7 @@ import { kernelConstants, runChildSteps, runNetlink, type ChildStep } from '../.
 import type { AttachedNetwork } from '../context.ts';
 import type { SandboxNamespaces } from '../spec/oci-spec.ts';
 import type { Pod } from '../types.ts';
-import { isMountPoint, unmountAll } from './mounts.ts';
+import { hasOwnFilesystem, unmountAll } from './mounts.ts';
 
 export interface Sandbox {
   id: string;
@@ -62,7 +62,7 @@ export function readSandbox(runDir: string): Sandbox | undefined {
   const sandbox = readSandboxFile(runDir);
   if (!sandbox) return undefined;
   const files = Object.values(sandbox.namespaces);
-  return files.every((file) => file && isMountPoint(file)) ? sandbox : undefined;
+  return files.every((file) => file && hasOwnFilesystem(file)) ? sandbox : undefined;
 }
 
 /** The child's program: unshare, pin each namespace on its file, name the host. */

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { runChildSteps, type OciMount } from '../../../native/index.ts';
-import { isMountPoint } from '../host/mounts.ts';
+import { hasOwnFilesystem } from '../host/mounts.ts';
 import type { PodPaths } from '../record.ts';
 import type { ObjectSource } from '../spec/env.ts';
 import { MountError, PodError } from '../spec/errors.ts';
@@ -28,7 +28,7 @@ function emptyDir(volume: Volume, paths: PodPaths): string {
   if (volume.emptyDir!.medium === 'Memory') {
     const dir = path.join(paths.run, 'volumes', 'empty-dir', volume.name);
     fs.mkdirSync(dir, { recursive: true, mode: 0o777 });
-    if (!isMountPoint(dir)) {
+    if (!hasOwnFilesystem(dir)) {
       const size = quantityValue(volume.emptyDir!.sizeLimit);
       const data = `mode=1777${size ? `,size=${Math.ceil(size)}` : ''}`;
       runChildSteps([{ kind: 'mount', label: `mount tmpfs on ${dir}`, source: 'tmpfs', target: dir, fstype: 'tmpfs', flags: 0, data }]);
