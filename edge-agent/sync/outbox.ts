@@ -8,8 +8,14 @@
 // in a second; one fsync each (5–20 ms on an SD card or this VM's disk, with the event loop
 // blocked) made pods wait seconds for their turn. A crash can lose the last few
 // milliseconds of puts, and nothing more: a restarted agent reports every pod's status anew,
-// and events are best effort in Kubernetes as well. Reading or acknowledging writes the
-// waiting puts first, so the order of the queue never changes.
+// and events are best effort in Kubernetes as well. Reading writes the waiting puts first, so
+// the order of the queue never changes.
+//
+// Acknowledgements are written behind in the same way: an ack only moves a mark, and the next
+// write (or read) deletes up to it in the same transaction. Acks are cumulative, so a crash
+// that loses the last ones only means the reports after the last written ack are sent again,
+// in order, and reports are states the server stores as they come. One fsync per ack cost the
+// agent 0.4 s of event-loop time when 100 pods started at once.
 import type { Report } from '../../common/sync/index.ts';
 import type { StateDb } from './state-db.ts';
 
@@ -37,7 +43,8 @@ export function openOutbox(db: StateDb, maxItems = 10_000): Outbox {
   const dropEvents = db.prepare<[number]>("DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE kind = 'event' ORDER BY seq LIMIT ?)");
   const dropOldest = db.prepare<[number]>('DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox ORDER BY seq LIMIT ?)');
 
-  const write = db.transaction((reports: Report[]) => {
+  const write = db.transaction((reports: Report[], ackedUpTo: number) => {
+    if (ackedUpTo > 0) acked.run(ackedUpTo);
     for (const report of reports) {
       removeKey.run(report.key);
       insert.run(report.key, report.kind, JSON.stringify(report));
@@ -49,15 +56,19 @@ export function openOutbox(db: StateDb, maxItems = 10_000): Outbox {
   });
 
   let waiting: Report[] = [];
+  /** The highest sequence the server acknowledged that is not deleted yet; 0 for none. */
+  let ackedUpTo = 0;
   let timer: NodeJS.Timeout | undefined;
   const commit = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    // A database closed by a stopping agent: the last puts go the way a crash's would.
-    if (waiting.length === 0 || !db.open) return;
+    // A database closed by a stopping agent: the last puts and acks go the way a crash's would.
+    if ((waiting.length === 0 && ackedUpTo === 0) || !db.open) return;
     const reports = waiting;
+    const upTo = ackedUpTo;
     waiting = [];
-    write(reports);
+    ackedUpTo = 0;
+    write(reports, upTo);
   };
 
   return {
@@ -70,8 +81,8 @@ export function openOutbox(db: StateDb, maxItems = 10_000): Outbox {
       return after.all(afterSeq, limit).map((row) => ({ seq: row.seq, report: JSON.parse(row.report) as Report }));
     },
     ack: (seq) => {
-      commit();
-      acked.run(seq);
+      ackedUpTo = Math.max(ackedUpTo, seq);
+      timer ??= setTimeout(commit, WRITE_BEHIND_MS);
     },
     size: () => (commit(), count.get()!.n),
     commit,

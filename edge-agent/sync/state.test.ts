@@ -67,3 +67,25 @@ test('sequence numbers keep rising after everything was acknowledged and the fil
   t.true(outbox.pending(1)[0]!.seq > first);
   db.close();
 });
+
+test('an ack is written with the next write or read; one lost in a crash only sends the same reports again, in order', (t) => {
+  const dir = tempDir(t);
+  let db = openStateDb(dir);
+  let outbox = openOutbox(db);
+  outbox.put({ kind: 'lease', key: 'lease', renewTime: 't', durationSeconds: 40 });
+  outbox.put({ kind: 'event', key: 'event/1', event: { i: 1 } });
+  const sent = outbox.pending(10);
+  outbox.ack(sent[1]!.seq);
+  // A crash before the ack was written: both reports are still there, in the same order.
+  db.close();
+  db = openStateDb(dir);
+  outbox = openOutbox(db);
+  t.deepEqual(outbox.pending(10).map((p) => p.seq), sent.map((p) => p.seq));
+  outbox.ack(sent[1]!.seq);
+  outbox.commit();
+  db.close();
+  db = openStateDb(dir);
+  outbox = openOutbox(db);
+  t.is(outbox.size(), 0);
+  db.close();
+});
