@@ -46,6 +46,7 @@ await build({
   format: 'esm',
   sourcemap: 'linked',
   legalComments: 'none',
+  minifyWhitespace: true,
   logLevel: 'warning',
   // Bundled CommonJS packages call require(); ESM has none, so give them one.
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __skerryCreateRequire } from 'node:module';\nconst require = __skerryCreateRequire(import.meta.url);" },
