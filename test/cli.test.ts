@@ -1,5 +1,6 @@
+import fs from 'node:fs';
 import test from 'ava';
-import { runSkerry } from './helpers/skerry.ts';
+import { runSkerry, SKERRY } from './helpers/skerry.ts';
 
 test('skerry without a verb prints usage on stderr and exits 2', async (t) => {
   const result = await runSkerry([]);
@@ -29,4 +30,12 @@ test('version prints the skerry release and the Kubernetes API it serves', async
   const info = JSON.parse(result.stdout) as { skerry: string; kubernetes: { major: string; minor: string } };
   t.regex(info.skerry, /^\d+\.\d+\.\d+/);
   t.is(info.kubernetes.major, '1');
+});
+
+// V8 keeps a script's source in memory; one non-ASCII byte makes it keep all of it as UTF-16,
+// twice the size (ADR 013).
+test('the bundle is all ASCII, so every process holds its source as one-byte text', (t) => {
+  const bundle = fs.readFileSync(SKERRY);
+  const offset = bundle.findIndex((byte) => byte > 0x7f);
+  t.is(offset, -1, offset < 0 ? '' : `non-ASCII byte at offset ${offset}: …${bundle.subarray(Math.max(0, offset - 60), offset + 20).toString('latin1')}…`);
 });
