@@ -16,6 +16,11 @@ export function runChildSteps(steps: ChildStep[]): ChildOutcome {
   return addon().runChildSteps(steps);
 }
 
+/** runChildSteps with the fork and the wait on libuv's thread pool, so the event loop runs on meanwhile. */
+export function runChildStepsAsync(steps: ChildStep[]): Promise<ChildOutcome> {
+  return addon().runChildStepsAsync(steps);
+}
+
 /** Throws unless pidfd_open(2) works here. */
 export function probePidfd(): void {
   addon().probePidfd();

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { kernelConstants, probePidfd, resourceLimits, runChildSteps } from './index.ts';
+import { kernelConstants, probePidfd, resourceLimits, runChildSteps, runChildStepsAsync } from './index.ts';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -15,6 +15,20 @@ test('a failing step is reported with its label, the errno name and the text', (
   t.is(error!.message, 'exec /nonexistent/x: ENOENT (No such file or directory)');
   t.is((error as unknown as { errno: number }).errno, 2);
   t.is((error as unknown as { code: string }).code, 'ENOENT');
+});
+
+test('the async form forks on the thread pool: same outcome, same errors, no signal blocked in the child, the event loop free meanwhile', async (t) => {
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 5);
+  const outcome = await runChildStepsAsync([{ kind: 'exec', label: 'exec sh', path: '/bin/sh', argv: ['sh', '-c', 'sleep 0.2; grep SigBlk /proc/self/status; exit 4'] }]);
+  clearInterval(ticker);
+  t.is(outcome.exitCode, 4);
+  t.is(outcome.output, 'SigBlk:\t0000000000000000\n');
+  t.true(ticks >= 10, `${ticks} timer ticks while the child ran`);
+  const error = await t.throwsAsync(runChildStepsAsync([{ kind: 'exec', label: 'exec /nonexistent/x', path: '/nonexistent/x', argv: ['x'] }]));
+  t.is(error!.message, 'exec /nonexistent/x: ENOENT (No such file or directory)');
+  t.is((error as unknown as { code: string }).code, 'ENOENT');
+  t.throws(() => runChildStepsAsync([{ kind: 'fly', label: 'x' } as never]), { message: /steps\[0\]\.kind: must be/ });
 });
 
 test('bad step descriptions are refused with the field that is wrong', (t) => {

@@ -46,6 +46,7 @@ export interface ShimProcess {
 
 export interface Addon {
   runChildSteps(steps: ChildStep[]): ChildOutcome;
+  runChildStepsAsync(steps: ChildStep[]): Promise<ChildOutcome>;
   /** Starts skerry-shim from a sealed memfd copy of shimPath with the plan on fd 3. */
   spawnShim(request: { shimPath: string; plan: Buffer; stdio: 'inherit' | 'null' | StdioFds }): ShimProcess;
   /** A blocking AF_UNIX stream pair, both ends close-on-exec: one end for a process's stdio, one for us. */

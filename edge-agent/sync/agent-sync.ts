@@ -15,7 +15,7 @@ import {
   type UpMessage,
   type ViewChange,
 } from '../../common/sync/index.ts';
-import type { Outbox } from './outbox.ts';
+import { WRITE_BEHIND_MS, type Outbox } from './outbox.ts';
 import type { ViewCache } from './view-cache.ts';
 
 const log = componentLogger('agent-sync');
@@ -36,7 +36,11 @@ export interface AgentSyncOptions {
 export interface AgentSync {
   session: string;
   online(): boolean;
-  /** Sends what the outbox holds, if connected. */
+  /**
+   * Sends what the outbox holds, if connected, once the outbox has written its waiting puts:
+   * a put followed at once by a send would force one commit (one fsync) per put, which the
+   * outbox's write-behind exists to avoid.
+   */
   flush(): void;
   stop(): Promise<void>;
 }
@@ -107,6 +111,13 @@ export function startAgentSync(options: AgentSyncOptions): AgentSync {
     send({ t: 'report', session, items });
   }
 
+  let flushTimer: NodeJS.Timeout | undefined;
+  const flushAfterWrite = () => {
+    flushTimer ??= setTimeout(() => {
+      flushTimer = undefined;
+      flush();
+    }, WRITE_BEHIND_MS);
+  };
   client.on('connect', () => {
     connected = true;
     reportsSentUpTo = 0;
@@ -139,19 +150,21 @@ export function startAgentSync(options: AgentSyncOptions): AgentSync {
       if (message.t === 'batch') return onBatch(message);
       if (message.t === 'stream') return onStream(message);
       outbox.ack(message.seq);
-      if (message.seq >= reportsSentUpTo) flush();
+      if (message.seq >= reportsSentUpTo) flushAfterWrite();
     } catch (error) {
       log.warn({ topic, bytes: payload.length, reason: (error as Error).message }, 'malformed message dropped');
     }
   });
   const resend = setInterval(flush, REPORT_RESEND_MS);
 
+
   return {
     session,
     online: () => connected,
-    flush,
+    flush: flushAfterWrite,
     stop: async () => {
       clearInterval(resend);
+      clearTimeout(flushTimer);
       if (connected) await client.publishAsync(nodeTopic(node, 'presence'), presence(false), { qos: 1 }).catch(() => undefined);
       await client.endAsync(true);
     },

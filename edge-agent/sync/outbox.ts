@@ -30,7 +30,8 @@ export interface Outbox {
   commit(): void;
 }
 
-const WRITE_BEHIND_MS = 5;
+/** How long a put or ack waits to share a transaction with the ones after it. */
+export const WRITE_BEHIND_MS = 5;
 
 export function openOutbox(db: StateDb, maxItems = 10_000): Outbox {
   // AUTOINCREMENT keeps sequence numbers rising across restarts, even after the table empties.

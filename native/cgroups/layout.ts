@@ -45,18 +45,24 @@ export function readCgroupLayout(mountinfo = fs.readFileSync('/proc/self/mountin
   return { mode, hierarchies };
 }
 
-let current: { mountinfo: string; layout: CgroupLayout } | undefined;
+let current: { mountinfo: string; layout: CgroupLayout; readAt: number } | undefined;
+
+/** How long a read of the mount table stands for it. */
+const MOUNTINFO_FRESH_MS = 1_000;
 
 /**
- * The layout of this process's mount table, parsed again only when /proc/self/mountinfo
- * changed since the last call (reading it is cheap; parsing it and reading the cgroup2
- * controllers is most of readCgroupLayout's cost). Callers that meet a cgroup error call
+ * The layout of this process's mount table, read again at most once a second and parsed
+ * again only when /proc/self/mountinfo changed. On a node the table grows with every pod's
+ * mounts, and reading it for each container start cost a burst of 100 pods ≈ 90 ms; cgroup
+ * hierarchies themselves hardly ever move. Callers that meet a cgroup error call
  * forgetCgroupLayout(), for what the mount table cannot show (controllers moving back to
- * cgroup2 once an unmounted v1 hierarchy is finally released).
+ * cgroup2 once an unmounted v1 hierarchy is finally released) and for a change within the
+ * second.
  */
-export function currentCgroupLayout(): CgroupLayout {
+export function currentCgroupLayout(now = Date.now()): CgroupLayout {
+  if (current && now - current.readAt < MOUNTINFO_FRESH_MS && now >= current.readAt) return current.layout;
   const mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8');
-  if (current?.mountinfo !== mountinfo) current = { mountinfo, layout: readCgroupLayout(mountinfo) };
+  current = current?.mountinfo === mountinfo ? { ...current, readAt: now } : { mountinfo, layout: readCgroupLayout(mountinfo), readAt: now };
   return current.layout;
 }
 

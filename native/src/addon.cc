@@ -27,6 +27,7 @@ Napi::Object Constants(Napi::Env env) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("runChildSteps", Napi::Function::New(env, skerry::RunChildStepsJs));
+  exports.Set("runChildStepsAsync", Napi::Function::New(env, skerry::RunChildStepsAsyncJs));
   exports.Set("probePidfd", Napi::Function::New(env, skerry::ProbePidfd));
   exports.Set("getRlimits", Napi::Function::New(env, skerry::GetRlimits));
   exports.Set("becomeChildSubreaper", Napi::Function::New(env, skerry::BecomeChildSubreaper));

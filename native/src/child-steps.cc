@@ -6,6 +6,8 @@
 #include <linux/close_range.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <signal.h>
+#include <stdint.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -79,6 +81,10 @@ long RunStep(const ChildStep& step) {
 
 // Runs in the child: only raw syscalls from here to exit or exec.
 [[noreturn]] void ChildMain(const std::vector<ChildStep>& steps, int failurePipe, int outputPipe) {
+  // The forking thread may be a thread-pool thread with signals blocked; what the child execs
+  // must not inherit that.
+  uint64_t noSignals = 0;
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &noSignals, nullptr, sizeof noSignals);
   int devNull = syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY);
   if (devNull >= 0) syscall(SYS_dup3, devNull, 0, 0);
   syscall(SYS_dup3, outputPipe, 1, 0);

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <cmath>
+#include <utility>
+#include <vector>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -49,6 +51,52 @@ Napi::Value RunChildStepsJs(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   return OutcomeToObject(env, outcome);
+}
+
+// runChildStepsAsync(steps) → Promise of the same outcome: the fork and the wait for the child
+// happen on libuv's thread pool. A pod's sandbox child unshares a network namespace, which
+// takes the kernel milliseconds; waiting for it on the main thread stalled every other pod.
+namespace {
+class ChildStepsWorker : public Napi::AsyncWorker {
+ public:
+  ChildStepsWorker(Napi::Env env, std::vector<ChildStep> steps)
+      : Napi::AsyncWorker(env), steps_(std::move(steps)), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    ok_ = RunChildSteps(steps_, &outcome_, &what_);
+    err_ = errno;
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (!ok_) return deferred_.Reject(SysError(env, err_, what_).Value());
+    if (outcome_.failedStep >= 0) return deferred_.Reject(SysError(env, outcome_.err, steps_[outcome_.failedStep].label).Value());
+    deferred_.Resolve(OutcomeToObject(env, outcome_));
+  }
+
+ private:
+  std::vector<ChildStep> steps_;
+  Napi::Promise::Deferred deferred_;
+  ChildOutcome outcome_;
+  std::string what_;
+  bool ok_ = false;
+  int err_ = 0;
+};
+}  // namespace
+
+Napi::Value RunChildStepsAsyncJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 1 || !info[0].IsArray()) {
+    Napi::TypeError::New(env, "steps: must be an array").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::vector<ChildStep> steps;
+  if (!ParseChildSteps(env, info[0].As<Napi::Array>(), &steps)) return env.Undefined();
+  auto* worker = new ChildStepsWorker(env, std::move(steps));
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
 }
 
 // probePidfd() → true; throws when pidfd_open is unavailable.

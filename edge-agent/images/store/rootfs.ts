@@ -5,13 +5,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { componentLogger, SkerryError } from '../../../common/index.ts';
 import { mountOverlay, unmount } from '../../../native/index.ts';
-import { writeFileDurably } from '../../../storage/content/index.ts';
+import { writeFileDurablyAsync } from '../../../storage/content/index.ts';
 
 const log = componentLogger('images');
 const CONTAINER_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 export interface Rootfs {
-  prepare(containerId: string, manifestDigest: string, layerDirsBottomFirst: string[]): string;
+  prepare(containerId: string, manifestDigest: string, layerDirsBottomFirst: string[]): Promise<string>;
   release(containerId: string): Promise<void>;
   /** container id → manifest digest of its image. */
   usage(): Map<string, string>;
@@ -30,13 +30,13 @@ export function openRootfs(root: string): Rootfs {
     return path.join(base, id);
   };
   return {
-    prepare(containerId, manifestDigest, layers) {
+    async prepare(containerId, manifestDigest, layers) {
       const dir = dirOf(containerId);
       const rootfs = path.join(dir, 'rootfs');
       // A restarted agent prepares again what is already mounted: keep it, with its writes.
       if (fs.existsSync(rootfs) && isMountPoint(rootfs)) return rootfs;
       for (const sub of ['rootfs', 'upper', 'work']) fs.mkdirSync(path.join(dir, sub), { recursive: true, mode: 0o755 });
-      writeFileDurably(path.join(dir, 'image'), manifestDigest);
+      await writeFileDurablyAsync(path.join(dir, 'image'), manifestDigest);
       mountOverlay(rootfs, [...layers].reverse(), path.join(dir, 'upper'), path.join(dir, 'work'));
       log.debug({ containerId, layers: layers.length }, 'mounted container rootfs');
       return rootfs;

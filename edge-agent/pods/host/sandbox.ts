@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { kernelConstants, runChildSteps, runNetlink, type ChildStep } from '../../../native/index.ts';
+import { kernelConstants, runChildStepsAsync, runNetlink, type ChildStep } from '../../../native/index.ts';
 import type { AttachedNetwork } from '../context.ts';
 import type { SandboxNamespaces } from '../spec/oci-spec.ts';
 import type { Pod } from '../types.ts';
@@ -87,7 +87,7 @@ export async function createSandbox(runDir: string, pod: Pod, node: string): Pro
       fs.writeFileSync(files[name]!, '', { mode: 0o444 });
     }
     if (names.length > 0) {
-      const outcome = runChildSteps(childSteps(names, files, podHostname(pod)));
+      const outcome = await runChildStepsAsync(childSteps(names, files, podHostname(pod)));
       if (outcome.exitCode !== 0) throw new Error(`setting up the pod's namespaces failed: ${outcome.output.trim() || `exit ${outcome.exitCode ?? `signal ${outcome.signal}`}`}`);
     }
     if (files.net) await runNetlink([{ op: 'setLink', netns: files.net, name: 'lo', up: true }]);
