@@ -5,12 +5,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import anyTest, { type TestFn } from 'ava';
-import { runInUml, umlSkipReason } from '../../test/helpers/uml.ts';
+import { runInUml, umlBootProblem, umlSkipReason } from '../../test/helpers/uml.ts';
 
 const test = anyTest as TestFn;
 const TESTS = 'storage/volumes/quota.test.ts';
 const TIMEOUT_MS = 150_000;
-const skip = umlSkipReason();
+const skip = umlSkipReason() ?? (await umlBootProblem());
 
 /** Counts of ava's TAP lines ("ok N - title", "not ok N - title", "... # SKIP"). */
 function tapCounts(output: string): { passed: number; failed: number; skipped: number; todo: number; planned: number | undefined } {

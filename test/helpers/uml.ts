@@ -53,7 +53,27 @@ export interface UmlRun {
   /** The command's exit status as printed inside UML; undefined when UML never got there. */
   exitCode: number | undefined;
   timedOut: boolean;
+  /** UML's kernel panicked (it then hangs rather than exits, so it was killed). */
+  panicked: boolean;
   durationMs: number;
+}
+
+/**
+ * Why UML cannot run a program on this host, when the reason is one this helper knows, or
+ * undefined when a trivial command runs (or fails some other way, which the real run will
+ * then show). Boots UML once, with `true` as the command: ≈ 1 s where it works.
+ */
+export async function umlBootProblem(): Promise<string | undefined> {
+  const run = await runInUml({ cwd: '/', command: 'true', memory: '64M', timeoutMs: 30_000 });
+  if (run.exitCode === 0 || !run.panicked) return undefined;
+  // Seen on an Intel Xeon with AMX: PID 1 dies of SIGSEGV as soon as UML restores its FPU
+  // state (fatal_sigsegv after put_fp_registers); UML 6.1 does not handle that CPU's larger
+  // XSAVE area. Nothing inside UML can run there.
+  if (/Attempted to kill init! exitcode=0x0000000b/.test(run.output) && /fatal_sigsegv/.test(run.output)) {
+    const amx = /\bamx_tile\b/.test(fs.readFileSync('/proc/cpuinfo', 'utf8')) ? ' (this CPU has AMX)' : '';
+    return `user-mode Linux 6.1 cannot run a process on this host${amx}: its init dies of SIGSEGV restoring the FPU state (fatal_sigsegv in put_fp_registers)`;
+  }
+  return undefined;
 }
 
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -107,8 +127,15 @@ exec env -u SKERRY_UML_INIT TMPDIR=${scratch} ${UML} "$@"`;
     env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', SKERRY_UML_INIT: initScript(options, scratch) },
   });
   let output = '';
+  let panicked = false;
+  let panicKill: NodeJS.Timeout | undefined;
   const take = (chunk: Buffer): void => {
     if (output.length < 2_000_000) output += chunk.toString('utf8');
+    // A panicked UML hangs until killed; the call trace follows the panic line within moments.
+    if (!panicked && output.includes('Kernel panic - not syncing')) {
+      panicked = true;
+      panicKill = setTimeout(() => onExit(), 1_000);
+    }
   };
   child.stdout.on('data', take);
   child.stderr.on('data', take);
@@ -138,6 +165,7 @@ exec env -u SKERRY_UML_INIT TMPDIR=${scratch} ${UML} "$@"`;
     await closed;
   } finally {
     clearTimeout(timer);
+    clearTimeout(panicKill);
     process.removeListener('exit', onExit);
   }
   // 'close' means the pipes closed, i.e. every UML process (they all hold the console) is gone;
@@ -145,5 +173,5 @@ exec env -u SKERRY_UML_INIT TMPDIR=${scratch} ${UML} "$@"`;
   for (let i = 0; i < 50 && fs.existsSync(`/proc/${pid}`); i++) await delay(20);
   output = output.replace(/\r/g, '');
   const mark = new RegExp(`^${MARK} (\\d+)`, 'm').exec(output);
-  return { output, exitCode: mark ? Number(mark[1]) : undefined, timedOut, durationMs: Date.now() - started };
+  return { output, exitCode: mark ? Number(mark[1]) : undefined, timedOut, panicked, durationMs: Date.now() - started };
 }
