@@ -5,7 +5,7 @@
 import { componentLogger } from '../../common/index.ts';
 import type { StreamMessage } from '../../common/sync/index.ts';
 import { streamOf } from './call.ts';
-import { createTunnelConnection } from './connection.ts';
+import type { TunnelConnection } from './connection.ts';
 import type { Locate } from './locate.ts';
 import { serveExec } from './serve-exec.ts';
 import { serveLogs } from './serve-logs.ts';
@@ -48,11 +48,19 @@ export interface TunnelClient {
 export function startTunnelClient(options: TunnelClientOptions): TunnelClient {
   const { identity } = options;
   const url = options.url ?? tunnelUrlOf(identity);
-  const connection = createTunnelConnection({ url, caPem: identity.caPem, username: identity.credential.username, password: identity.credential.password });
+  // gRPC is loaded with the first stream the server asks for: most nodes serve logs and exec
+  // rarely, and @grpc/grpc-js is ≈ 2.4 MiB of heap in every agent that merely might.
+  let connection: Promise<TunnelConnection> | undefined;
+  let stopped = false;
+  const connect = () =>
+    (connection ??= import('./connection.ts').then(({ createTunnelConnection }) =>
+      createTunnelConnection({ url, caPem: identity.caPem, username: identity.credential.username, password: identity.credential.password })));
   const running = new Set<() => void>();
 
   async function serve(request: StreamMessage): Promise<void> {
-    const call = await connection.dial(request.id, Date.now() + DIAL_WINDOW_MS);
+    const tunnel = await connect();
+    if (stopped) throw new Error('the tunnel client was stopped');
+    const call = await tunnel.dial(request.id, Date.now() + DIAL_WINDOW_MS);
     const stream = streamOf(call);
     const cancel = () => call.cancel();
     running.add(cancel);
@@ -77,8 +85,9 @@ export function startTunnelClient(options: TunnelClientOptions): TunnelClient {
     },
     active: () => running.size,
     stop() {
+      stopped = true;
       for (const cancel of running) cancel();
-      connection.close();
+      void connection?.then((tunnel) => tunnel.close(), () => undefined);
     },
   };
 }
