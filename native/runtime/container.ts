@@ -196,8 +196,7 @@ function handle(record: ContainerRecord, stateDir: string, cgroup: ContainerCgro
     running,
     wait,
     kill(signal = 'SIGTERM') {
-      if (!running()) throw new SkerryError('CONTAINER_STATE', `${record.id} is not running`, { id: record.id });
-      process.kill(record.pid, signal);
+      if (!running() || !signalInit(record.pid, signal)) throw new SkerryError('CONTAINER_STATE', `${record.id} is not running`, { id: record.id });
     },
     async exec(proc, options) {
       if (!running()) throw new SkerryError('CONTAINER_STATE', `${record.id} is not running; exec needs a running container`, { id: record.id });
@@ -211,7 +210,7 @@ function handle(record: ContainerRecord, stateDir: string, cgroup: ContainerCgro
     async delete(options = {}) {
       if (running()) {
         if (!options.force) throw new SkerryError('CONTAINER_STATE', `${record.id} is running; stop it first or delete with --force`, { id: record.id });
-        process.kill(record.pid, 'SIGKILL');
+        signalInit(record.pid, 'SIGKILL');
         await wait();
       }
       await cgroup?.destroy();
@@ -219,6 +218,20 @@ function handle(record: ContainerRecord, stateDir: string, cgroup: ContainerCgro
       removeStateDir(stateDir);
     },
   };
+}
+
+/**
+ * Signals the container's init; false when it is already gone. It can exit between the check
+ * that it runs and the signal: with 50 containers deleted at once that happened (ESRCH).
+ */
+function signalInit(pid: number, signal: NodeJS.Signals | number): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
 }
 
 function exitOf(exit: Omit<ExitRecord, 'pid'> | undefined, cgroup: ContainerCgroup | undefined): ContainerExit {
