@@ -29,28 +29,48 @@ Napi::Value LimitValue(Napi::Env env, rlim_t value) {
   return Napi::Number::New(env, static_cast<double>(value));
 }
 
+// The one argument, an array of steps; false with a JS exception pending when it is not.
+bool StepsArgument(const Napi::CallbackInfo& info, std::vector<ChildStep>* steps) {
+  if (info.Length() != 1 || !info[0].IsArray()) {
+    Napi::TypeError::New(info.Env(), "steps: must be an array").ThrowAsJavaScriptException();
+    return false;
+  }
+  return ParseChildSteps(info.Env(), info[0].As<Napi::Array>(), steps);
+}
+
+// What a run of RunChildSteps amounts to: its outcome, or the error of the call (ran false,
+// errno in err) or of the first failing step.
+struct StepsResult {
+  bool ran = false;
+  int err = 0;
+  std::string what;
+  ChildOutcome outcome;
+};
+
+Napi::Value ResultToValue(Napi::Env env, const StepsResult& result, const std::vector<ChildStep>& steps, Napi::Error* error) {
+  if (!result.ran) return *error = SysError(env, result.err, result.what), env.Undefined();
+  if (result.outcome.failedStep >= 0) return *error = SysError(env, result.outcome.err, steps[result.outcome.failedStep].label), env.Undefined();
+  return OutcomeToObject(env, result.outcome);
+}
+
+StepsResult Run(std::vector<ChildStep>& steps) {
+  StepsResult result;
+  result.ran = RunChildSteps(steps, &result.outcome, &result.what);
+  result.err = errno;
+  return result;
+}
+
 }  // namespace
 
 // runChildSteps(steps) → {exitCode, signal, output}; throws the first failing step's errno.
 Napi::Value RunChildStepsJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 1 || !info[0].IsArray()) {
-    Napi::TypeError::New(env, "steps: must be an array").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
   std::vector<ChildStep> steps;
-  if (!ParseChildSteps(env, info[0].As<Napi::Array>(), &steps)) return env.Undefined();
-  ChildOutcome outcome;
-  std::string what;
-  if (!RunChildSteps(steps, &outcome, &what)) {
-    ThrowSysError(env, errno, what);
-    return env.Undefined();
-  }
-  if (outcome.failedStep >= 0) {
-    ThrowSysError(env, outcome.err, steps[outcome.failedStep].label);
-    return env.Undefined();
-  }
-  return OutcomeToObject(env, outcome);
+  if (!StepsArgument(info, &steps)) return env.Undefined();
+  Napi::Error error;
+  Napi::Value value = ResultToValue(env, Run(steps), steps, &error);
+  if (!error.IsEmpty()) error.ThrowAsJavaScriptException();
+  return value;
 }
 
 // runChildStepsAsync(steps) → Promise of the same outcome: the fork and the wait for the child
@@ -64,35 +84,25 @@ class ChildStepsWorker : public Napi::AsyncWorker {
   Napi::Promise Promise() { return deferred_.Promise(); }
 
  protected:
-  void Execute() override {
-    ok_ = RunChildSteps(steps_, &outcome_, &what_);
-    err_ = errno;
-  }
+  void Execute() override { result_ = Run(steps_); }
   void OnOK() override {
-    Napi::Env env = Env();
-    if (!ok_) return deferred_.Reject(SysError(env, err_, what_).Value());
-    if (outcome_.failedStep >= 0) return deferred_.Reject(SysError(env, outcome_.err, steps_[outcome_.failedStep].label).Value());
-    deferred_.Resolve(OutcomeToObject(env, outcome_));
+    Napi::Error error;
+    Napi::Value value = ResultToValue(Env(), result_, steps_, &error);
+    if (!error.IsEmpty()) return deferred_.Reject(error.Value());
+    deferred_.Resolve(value);
   }
 
  private:
   std::vector<ChildStep> steps_;
   Napi::Promise::Deferred deferred_;
-  ChildOutcome outcome_;
-  std::string what_;
-  bool ok_ = false;
-  int err_ = 0;
+  StepsResult result_;
 };
 }  // namespace
 
 Napi::Value RunChildStepsAsyncJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 1 || !info[0].IsArray()) {
-    Napi::TypeError::New(env, "steps: must be an array").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
   std::vector<ChildStep> steps;
-  if (!ParseChildSteps(env, info[0].As<Napi::Array>(), &steps)) return env.Undefined();
+  if (!StepsArgument(info, &steps)) return env.Undefined();
   auto* worker = new ChildStepsWorker(env, std::move(steps));
   Napi::Promise promise = worker->Promise();
   worker->Queue();
