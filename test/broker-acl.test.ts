@@ -3,13 +3,13 @@
 // must keep every node inside its own subtree of common/sync/topics.ts.
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { SERVER_MQTT_USER, SERVER_SUBSCRIPTIONS, nodeTopic } from '../common/sync/index.ts';
 import { type BrokerPrincipal, type EmbeddedBroker, reloadMosquitto, startEmbeddedBroker, writeMosquittoConfig } from '../server/broker/index.ts';
 import { Inbox, type TestPki, connectClient, makeTestPki } from '../server/broker/testing.ts';
+import { freePort } from './helpers/ports.ts';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
 const A = 'node-a';
@@ -73,15 +73,6 @@ function writeMosquittoFiles(material: TestPki, port: number, passwords: Record<
   return writeMosquittoConfig(path.join(material.dir, 'mosquitto'), { listen: { host: '127.0.0.1', port }, tls, users });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}
 
 /** A client of `user` (its own password, client id = user unless overridden), ended at teardown. */
 async function connectAs(t: ExecutionContext, kind: Kind, user: string, options: IClientOptions = {}): Promise<MqttClient> {

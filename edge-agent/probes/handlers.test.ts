@@ -10,6 +10,7 @@ import type { KubeContainer, Probe, ProbeKind, ProbeTarget } from '../pods/index
 import { testTls } from '../../test/helpers/registry.ts';
 import { dialEndpoint } from './handlers/dial.ts';
 import { runProbe } from './run-probe.ts';
+import { freePort } from '../../test/helpers/ports.ts';
 
 const deps = { dial: dialEndpoint, kubeVersion: '1.31' };
 
@@ -34,13 +35,6 @@ async function listen(server: net.Server, t: { teardown(fn: () => void): void })
   return (server.address() as net.AddressInfo).port;
 }
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 /** /status/<code> answers with that code; /to/<path> redirects there; /where/<port>/… to another host. */
 function app(seen: http.IncomingHttpHeaders[] = []): http.RequestListener {

@@ -5,18 +5,12 @@ import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
-import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { freePort, isAddressInUse } from './ports.ts';
 import { SKERRY, spawnHere, startServer, type ServerProcess, type Spawner } from './skerry.ts';
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort } from './ports.ts';
 
 export interface ClusterServer {
   dataDir: string;
@@ -34,17 +28,26 @@ export interface ClusterServer {
 }
 
 export async function startClusterServer(dataDir: string, extraArgs: string[] = []): Promise<ClusterServer> {
-  const apiPort = await freePort();
-  const mqttPort = await freePort();
-  const tunnelPort = await freePort();
-  const args = ['--listen', `127.0.0.1:${apiPort}`, '--mqtt-listen', `127.0.0.1:${mqttPort}`, '--tunnel-listen', `127.0.0.1:${tunnelPort}`, ...extraArgs];
+  for (let attempt = 1; ; attempt++) {
+    const ports = { api: await freePort(), mqtt: await freePort(), tunnel: await freePort() };
+    try {
+      return await clusterServerOn(dataDir, ports, extraArgs);
+    } catch (error) {
+      // Another test picked the same port in the moment between our pick and the server's listen.
+      if (attempt >= 3 || !isAddressInUse(error)) throw error;
+    }
+  }
+}
+
+async function clusterServerOn(dataDir: string, ports: { api: number; mqtt: number; tunnel: number }, extraArgs: string[]): Promise<ClusterServer> {
+  const args = ['--listen', `127.0.0.1:${ports.api}`, '--mqtt-listen', `127.0.0.1:${ports.mqtt}`, '--tunnel-listen', `127.0.0.1:${ports.tunnel}`, ...extraArgs];
   const server: ClusterServer = {
     dataDir,
-    apiPort,
-    mqttPort,
-    tunnelPort,
+    apiPort: ports.api,
+    mqttPort: ports.mqtt,
+    tunnelPort: ports.tunnel,
     process: await startServer(dataDir, args),
-    url: `https://127.0.0.1:${apiPort}`,
+    url: `https://127.0.0.1:${ports.api}`,
     token: fs.readFileSync(path.join(dataDir, 'token'), 'utf8').trim(),
     ca: fs.readFileSync(path.join(dataDir, 'tls', 'server-ca.crt'), 'utf8'),
     async crash() {

@@ -14,20 +14,14 @@ import { promisify } from 'node:util';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import bcrypt from 'bcryptjs';
+import { freePort } from './ports.ts';
 import { skopeoAsync } from './skopeo.ts';
 
 x509.cryptoProvider.set(crypto.webcrypto as never);
 
 const run = promisify(execFile);
 
-/** A port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort } from './ports.ts';
 
 /** A temp dir removed at teardown. */
 export function tempDir(t: { teardown(fn: () => void): void }, prefix = 'skerry-pull-'): string {
