@@ -77,8 +77,19 @@ export interface Addon {
   getProjectQuota(path: string, projectId: number): ProjectQuota | null;
   /** Hard block limit in bytes (rounded up to KiB); 0 removes it. */
   setProjectQuota(path: string, projectId: number, hardLimitBytes: number): void;
+  /** An opaque incremental digest (OpenSSL EVP), fed by the jobs below one at a time. */
+  digestCreate(algorithm: 'sha256' | 'sha512'): DigestState;
+  /** writev of `buffers` to `fd` (-1: none), then the digest of the same bytes, on the thread pool. */
+  digestAppend(state: DigestState, fd: number, buffers: Buffer[]): Promise<number>;
+  /** The digest of the file at `fd` from offset 0 to its end, on the thread pool; resolves with its size. */
+  digestFile(state: DigestState, fd: number): Promise<number>;
+  /** Hex digest of the bytes so far; the state takes more after it. */
+  digestHex(state: DigestState): string;
   constants: Record<KernelConstant, number>;
 }
+
+declare const digestState: unique symbol;
+export type DigestState = { readonly [digestState]: true };
 
 export interface ProjectQuota {
   /** 0: no limit. */

@@ -3,6 +3,7 @@
 #include <sched.h>
 #include <sys/mount.h>
 
+#include "digest.h"
 #include "fsops.h"
 #include "malloc-tuning.h"
 #include "netlink-steps.h"
@@ -47,6 +48,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("projectQuotaState", Napi::Function::New(env, skerry::ProjectQuotaState));
   exports.Set("getProjectQuota", Napi::Function::New(env, skerry::GetProjectQuota));
   exports.Set("setProjectQuota", Napi::Function::New(env, skerry::SetProjectQuota));
+  exports.Set("digestCreate", Napi::Function::New(env, skerry::DigestCreate));
+  exports.Set("digestAppend", Napi::Function::New(env, skerry::DigestAppend));
+  exports.Set("digestFile", Napi::Function::New(env, skerry::DigestFile));
+  exports.Set("digestHex", Napi::Function::New(env, skerry::DigestHex));
   exports.Set("setMallocMmapThreshold", Napi::Function::New(env, skerry::SetMallocMmapThreshold));
   exports.Set("constants", Constants(env));
   return exports;

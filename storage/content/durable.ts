@@ -62,10 +62,15 @@ export async function writeFileDurablyAsync(file: string, data: Buffer | string,
     await fs.promises.rm(temp, { force: true });
     throw error;
   }
-  const dir = await fs.promises.open(path.dirname(file), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  await fsyncDirAsync(path.dirname(file));
+}
+
+/** fsyncDir on libuv's thread pool. */
+export async function fsyncDirAsync(dir: string): Promise<void> {
+  const handle = await fs.promises.open(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
   try {
-    await dir.sync();
+    await handle.sync();
   } finally {
-    await dir.close();
+    await handle.close();
   }
 }

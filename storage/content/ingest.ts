@@ -3,10 +3,10 @@
 // A cut download keeps its partial file, and the next ingest of the same digest — in this
 // process or after a restart — starts from the bytes already there.
 import fs from 'node:fs';
-import type { Hash } from 'node:crypto';
 import { SkerryError } from '../../common/index.ts';
-import { hasher, parseDigest, type DigestAlgorithm } from './digest.ts';
-import { fsyncDir } from './durable.ts';
+import { createFileDigest } from '../../native/index.ts';
+import { parseDigest, type DigestAlgorithm } from './digest.ts';
+import { fsyncDirAsync } from './durable.ts';
 
 /** Partial data is synced every this many bytes, so a resume after power loss has it. */
 const SYNC_EVERY = 16 << 20;
@@ -14,7 +14,8 @@ const SYNC_EVERY = 16 << 20;
 export interface Ingest {
   /** Bytes already written: where a resumed download starts (an HTTP Range's first byte). */
   readonly offset: number;
-  write(chunk: Buffer): Promise<void>;
+  /** Appends the bytes; an array is written with one writev. One write at a time. */
+  write(data: Buffer | Buffer[]): Promise<void>;
   /** Verifies against `digest` (the ingest's own when omitted) and moves the blob in place. */
   commit(digest?: string, expectedSize?: number): Promise<string>;
   /** Drops the partial bytes: the next ingest starts from zero. */
@@ -29,30 +30,26 @@ export interface IngestPaths {
   release(): void;
 }
 
-async function hashExisting(file: string, hash: Hash): Promise<number> {
-  let size = 0;
-  for await (const chunk of fs.createReadStream(file)) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return size;
-}
-
+// The bytes are hashed on the thread pool with the write that stores them (native/fs/digest),
+// so the event loop, which reads the sockets, never waits on SHA-256.
 export async function openIngest(paths: IngestPaths, algorithm: DigestAlgorithm, expected?: string): Promise<Ingest> {
-  const hash = hasher(algorithm);
+  const digest = createFileDigest(algorithm);
   const handle = await fs.promises.open(paths.partial, 'a+', 0o600);
   let offset: number;
   try {
-    offset = await hashExisting(paths.partial, hash);
+    offset = await digest.addFile(handle.fd);
   } catch (error) {
     await handle.close();
     throw error;
   }
   let unsynced = 0;
   let open = true;
+  // The fd is closed only once no job on the thread pool still writes to it.
+  let writing: Promise<unknown> = Promise.resolve();
   const finish = async () => {
     if (!open) return;
     open = false;
+    await writing.catch(() => {});
     await handle.close();
     paths.release();
   };
@@ -60,30 +57,33 @@ export async function openIngest(paths: IngestPaths, algorithm: DigestAlgorithm,
     get offset() {
       return offset;
     },
-    async write(chunk) {
-      await handle.write(chunk);
-      hash.update(chunk);
-      offset += chunk.length;
-      unsynced += chunk.length;
+    async write(data) {
+      if (!open) throw new Error(`write to ${paths.partial} after the ingest ended`);
+      const written = digest.append(handle.fd, Array.isArray(data) ? data : [data]);
+      writing = written;
+      const bytes = await written;
+      offset += bytes;
+      unsynced += bytes;
       if (unsynced >= SYNC_EVERY) await handle.datasync(), (unsynced = 0);
     },
-    async commit(digest = expected, expectedSize) {
-      if (!digest) throw new Error('commit needs a digest for an upload of unknown content');
-      const want = parseDigest(digest);
+    async commit(want = expected, expectedSize) {
+      if (!want) throw new Error('commit needs a digest for an upload of unknown content');
+      const wanted = parseDigest(want);
+      await writing;
       await handle.sync();
-      const got = `${want.algorithm}:${want.algorithm === algorithm ? hash.copy().digest('hex') : await rehash(paths.partial, want.algorithm)}`;
+      const got = `${wanted.algorithm}:${wanted.algorithm === algorithm ? digest.hex() : await rehash(handle.fd, wanted.algorithm)}`;
       const sizeOk = expectedSize === undefined || expectedSize === offset;
-      if (got !== digest || !sizeOk) {
+      if (got !== want || !sizeOk) {
         await finish();
         await fs.promises.rm(paths.partial, { force: true });
-        const why = got !== digest ? `the ${offset} bytes received hash to ${got}` : `${offset} bytes were received, the descriptor says ${expectedSize}`;
-        throw new SkerryError('DIGEST_MISMATCH', `blob ${digest}: ${why}; the partial download was discarded`, { digest, got, size: offset });
+        const why = got !== want ? `the ${offset} bytes received hash to ${got}` : `${offset} bytes were received, the descriptor says ${expectedSize}`;
+        throw new SkerryError('DIGEST_MISMATCH', `blob ${want}: ${why}; the partial download was discarded`, { digest: want, got, size: offset });
       }
-      const target = paths.blobOf(digest);
+      const target = paths.blobOf(want);
       await fs.promises.rename(paths.partial, target);
-      fsyncDir(target.slice(0, target.lastIndexOf('/')));
+      await fsyncDirAsync(target.slice(0, target.lastIndexOf('/')));
       await finish();
-      return digest;
+      return want;
     },
     async discard() {
       await finish();
@@ -93,8 +93,8 @@ export async function openIngest(paths: IngestPaths, algorithm: DigestAlgorithm,
   };
 }
 
-async function rehash(file: string, algorithm: DigestAlgorithm): Promise<string> {
-  const hash = hasher(algorithm);
-  await hashExisting(file, hash);
-  return hash.digest('hex');
+async function rehash(fd: number, algorithm: DigestAlgorithm): Promise<string> {
+  const digest = createFileDigest(algorithm);
+  await digest.addFile(fd);
+  return digest.hex();
 }

@@ -1,5 +1,5 @@
 // A write-behind buffer in front of an ingest: network chunks (≈64 KiB) are gathered into
-// 1 MiB writes, and one write runs while the next megabyte arrives, so the socket keeps
+// 1 MiB writes (one writev each), and one write runs while the next megabyte arrives, so the socket keeps
 // flowing. flush() writes what is buffered — also after a cut, since those bytes are a
 // valid prefix of the blob and a resume starts after them. A write that fails (disk full)
 // is kept and thrown by the next push or flush, marked as ours, not the network's.
@@ -50,10 +50,11 @@ export class BlobSink {
   }
 
   private start(): void {
-    const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    // One writev of the chunks as they came: no copy into one buffer.
+    const data = this.pending;
+    this.inflightBytes = this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
-    this.inflightBytes = data.length;
     this.inflight = this.ingest.write(data).then(
       () => void (this.inflightBytes = 0),
       (error: unknown) => void (this.failure = new WriteFailed(error)),

@@ -2,12 +2,12 @@
 // input: every entry is checked (header.ts, names.ts, whiteout.ts), charged against the
 // limits before it is written (limits.ts), and made only inside the directory
 // (tree.ts, materialize.ts). On any failure the directory is removed.
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import tar from 'tar-stream';
 import { componentLogger, isSkerryError, SkerryError } from '../../../common/index.ts';
 import { tarStream, type Compression, type LayerSource } from './decompress.ts';
+import { DiffIdDigest } from './diffid.ts';
 import { readEntry, type RawHeader } from './header.ts';
 import { ReadAhead } from './readahead.ts';
 import { Budget, type UnpackLimits } from './limits.ts';
@@ -134,7 +134,7 @@ async function extract(source: LayerSource, compression: Compression, root: stri
 async function extractWith(source: LayerSource, compression: Compression, root: string, budget: Budget, writer: FileWriter | undefined): Promise<UnpackResult> {
   const tree = new LayerTree(root, (relative) => budget.countEntry(relative), writer);
   const materializer = new Materializer(tree, budget.limits.maxNameBytes, writer);
-  const hash = createHash('sha256');
+  const hash = new DiffIdDigest();
   // latin1 hands names over byte for byte, so header.ts can tell UTF-8 from not.
   const parser = tar.extract({ filenameEncoding: 'latin1' } as Parameters<typeof tar.extract>[0]);
 
@@ -196,7 +196,7 @@ async function extractWith(source: LayerSource, compression: Compression, root: 
       for (let offset = 0; offset < chunk.length && failure === undefined; offset += FEED_BYTES) {
         const piece = chunk.length <= FEED_BYTES ? chunk : chunk.subarray(offset, offset + FEED_BYTES);
         budget.stream(piece.length);
-        hash.update(piece);
+        await hash.add(piece);
         if (!parser.write(piece)) await drained(parser);
       }
       // Entries parsed so far go to the writer now, not only once a slot fills up.
@@ -214,7 +214,7 @@ async function extractWith(source: LayerSource, compression: Compression, root: 
   }
   if (failure !== undefined) throw failure;
   tree.finish();
-  return { diffId: `sha256:${hash.digest('hex')}`, bytes: materializer.bytes, entries, skipped: materializer.skips() };
+  return { diffId: await hash.diffId(), bytes: materializer.bytes, entries, skipped: materializer.skips() };
 }
 
 function ignore(): void {}
