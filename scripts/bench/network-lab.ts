@@ -92,6 +92,39 @@ export async function handBuiltVxlan(lab: Lab, a: LabHost, b: LabHost): Promise<
   return [ipA, ipB];
 }
 
+export const HAND_PODS = { bridge: 'handbr0', subnet: (n: number) => `10.201.${n}` };
+
+/**
+ * A pod path built by hand on the hand-built VXLAN pair: on each side a pod netns whose veth
+ * is a port of a plain bridge, routed into the VXLAN device to the other side's pod subnet.
+ * The same topology as a skerry pod in vxlan mode (pod netns, veth, bridge, routing, VXLAN),
+ * without what skerry adds to it (its nft tables and their conntrack, br_netfilter). Returns
+ * the near pod's netns and the far pod's address.
+ */
+export async function handBuiltPods(lab: Lab, a: LabHost, b: LabHost, [vxA, vxB]: [string, string]): Promise<{ from: LabNetns; to: string }> {
+  const ip = tool('ip');
+  const wire = async (host: LabHost, side: number, peerSide: number, peerVx: string) => {
+    const pod = await lab.addNetns(`handpod${side}`);
+    const net = HAND_PODS.subnet(side);
+    const hostLines = [
+      `link add ${HAND_PODS.bridge} mtu ${HAND_VXLAN.mtu} type bridge`,
+      `addr add ${net}.1/24 dev ${HAND_PODS.bridge}`,
+      `link set ${HAND_PODS.bridge} up`,
+      `link add handveth${side} mtu ${HAND_VXLAN.mtu} type veth peer name eth0 netns ${pod.netns}`,
+      `link set handveth${side} master ${HAND_PODS.bridge} up`,
+      `route add ${HAND_PODS.subnet(peerSide)}.0/24 via ${peerVx} dev ${HAND_VXLAN.device} onlink`,
+    ];
+    await lab.exec(host, ['sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
+    await lab.exec(host, [ip, '-batch', '-'], { input: `${hostLines.join('\n')}\n` });
+    const podLines = ['link set lo up', 'link set eth0 up', `addr add ${net}.2/24 dev eth0`, `route add default via ${net}.1`];
+    await lab.exec(pod, [ip, '-batch', '-'], { input: `${podLines.join('\n')}\n` });
+    return pod;
+  };
+  const [near, far] = await Promise.all([wire(a, 4, 5, vxB), wire(b, 5, 4, vxA)]);
+  await startIperfServer(lab, far);
+  return { from: near, to: `${HAND_PODS.subnet(5)}.2` };
+}
+
 /** Spawns argv in the netns and resolves once a line of its stdout matches `ready`. */
 export async function startServer(lab: Lab, where: LabNetns, argv: string[], ready: RegExp, timeoutMs = 10_000): Promise<LabProcess> {
   const proc = lab.spawn(where, argv, { stdio: ['ignore', 'pipe', 'pipe'] });

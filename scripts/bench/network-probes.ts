@@ -5,6 +5,7 @@
  * connection every few ms (to see when a policy starts dropping), and a client keeping one
  * connection busy (to see when a policy cuts it).
  */
+import fs from 'node:fs';
 import type { Lab, LabNetns, LabProcess } from '../../test/lab/index.ts';
 import { ECHO_PORT, IPERF_PORT, startServer, tool } from './network-lab.ts';
 
@@ -42,6 +43,32 @@ export async function tcpThroughput(lab: Lab, from: LabNetns, to: string, second
   const report = await iperf(lab, from, to, omit > 0 ? ['-O', String(omit)] : [], seconds);
   const end = report.end as { sum_received: { bits_per_second: number }; sum_sent: { retransmits?: number } };
   return { mbits: end.sum_received.bits_per_second / 1e6, retransmits: end.sum_sent.retransmits ?? 0 };
+}
+
+/**
+ * Where the kernel counts every task's CPU time to the nanosecond (cgroup v1 cpuacct at the
+ * root: all tasks, softirq work done in their context included). /proc/stat and a cgroup2
+ * root count in ticks, which on this VM's tickless CPUs missed most of a busy second.
+ */
+const CPUACCT_USAGE = ['/sys/fs/cgroup/cpuacct/cpuacct.usage', '/sys/fs/cgroup/cpu,cpuacct/cpuacct.usage'].find((f) => fs.existsSync(f));
+
+export const cpuCostAvailable = (): boolean => CPUACCT_USAGE !== undefined;
+
+function cpuNs(): bigint {
+  return BigInt(fs.readFileSync(CPUACCT_USAGE!, 'utf8').trim());
+}
+
+/**
+ * The machine's CPU per Gbit delivered, in ms, for one TCP stream held at `rateGbit` (below
+ * every path's ceiling): on a CPU-bound lab a path's throughput is the inverse of this, and
+ * it swings far less from run to run than a flat-out rate does.
+ */
+export async function tcpCpuCost(lab: Lab, from: LabNetns, to: string, seconds: number, rateGbit: number): Promise<number> {
+  const before = cpuNs();
+  const report = await iperf(lab, from, to, ['-b', `${rateGbit}G`], seconds);
+  const used = Number(cpuNs() - before) / 1e6;
+  const end = report.end as { sum_received: { bytes: number } };
+  return used / ((end.sum_received.bytes * 8) / 1e9);
 }
 
 /** UDP datagrams of `length` bytes of payload, sent as fast as the sender can (-b 0). */

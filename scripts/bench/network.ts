@@ -3,8 +3,9 @@
  * (namespaces joined by an underlay bridge; nothing in the host's own namespace):
  *
  * 1. one TCP stream and ping round trips: host↔host over the underlay (the floor), a
- *    hand-built kernel VXLAN pair (the floor for any VXLAN overlay), pod↔pod across two nodes
- *    with the overlay in 'auto' (direct routing) and in 'vxlan' mode;
+ *    hand-built kernel VXLAN pair (the floor for any VXLAN overlay), the same pod topology
+ *    built by hand over that pair, pod↔pod across two nodes with the overlay in 'auto'
+ *    (direct routing) and in 'vxlan' mode; and each path's CPU per Gbit at a fixed rate;
  * 2. 64-byte UDP datagrams, a TCP stream and connects from a pod to a pod on another node,
  *    without a NetworkPolicy and with one whose ingress peers are 10,000 pod addresses;
  * 3. connect+request latency to a ClusterIP with 10,000 Services programmed, against the pod
@@ -25,7 +26,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createLab, labUnavailable, type Lab } from '../../test/lab/index.ts';
 import { REFERENCE_PLUGINS, measureCni, type ChainKind, type ChainRound } from './network-cni.ts';
-import { addPod, handBuiltVxlan, makeNode, startIperfServer, syncPair, tool, TOOLS } from './network-lab.ts';
+import { addPod, handBuiltPods, handBuiltVxlan, makeNode, startIperfServer, syncPair, tool, TOOLS } from './network-lab.ts';
 import { measurePaths, type PathId, type PathResult } from './network-paths.ts';
 import { startEchoServer } from './network-probes.ts';
 import { measureDataPath, measureEnforcement, STALL_MS, type DataPathResult, type EnforcementResult } from './network-policy.ts';
@@ -53,7 +54,7 @@ const ADDON = fileURLToPath(new URL('../../native/build/Release/skerry.node', im
 
 function settingsFor(quick: boolean) {
   return {
-    paths: { rounds: quick ? 1 : 4, seconds: quick ? 1 : 2, omit: quick ? 0 : 1, pings: quick ? 50 : 200, pingIntervalMs: 5 },
+    paths: { rounds: quick ? 1 : 4, seconds: quick ? 1 : 2, omit: quick ? 0 : 1, pings: quick ? 50 : 200, pingIntervalMs: 5, costRateGbit: 8 },
     dataPath: { udpRounds: quick ? 2 : 10, udpSeconds: 1, tcpRounds: quick ? 1 : 4, tcpSeconds: quick ? 1 : 2, omit: quick ? 0 : 1, datagramBytes: 64, peers: 10_000, connects: quick ? 100 : 300 },
     services: { services: 10_000, connects: quick ? 200 : 1000 },
     cni: { pods: quick ? 20 : 100, rounds: quick ? 1 : 3 },
@@ -113,6 +114,7 @@ async function measure(lab: Lab, context: BenchContext, s: ReturnType<typeof set
     throw new Error(`overlay: pair A should route directly and pair B encapsulate: ${JSON.stringify([syncA, syncB].map((p) => p.map((r) => ({ direct: r.direct, encapsulated: r.encapsulated }))))}`);
   }
   const [vx0, vx1] = await handBuiltVxlan(lab, h4, h5);
+  const handPods = await handBuiltPods(lab, h4, h5, [vx0, vx1]);
   await Promise.all([startIperfServer(lab, a1), startIperfServer(lab, b1), startIperfServer(lab, h1), startIperfServer(lab, h5), startEchoServer(lab, a1)]);
   progress(`lab ${lab.id}: pods a0 ${a0.ip} (n0), a1 ${a1.ip} and a1b ${a1b.ip} (n1), b0 ${b0.ip} (n2), b1 ${b1.ip} (n3); hand-built VXLAN ${vx0} (n4) ↔ ${vx1} (n5)`);
 
@@ -121,6 +123,7 @@ async function measure(lab: Lab, context: BenchContext, s: ReturnType<typeof set
     [
       { id: 'underlay', from: h0, to: h1.ip },
       { id: 'vxlanPair', from: h4, to: vx1 },
+      { id: 'handPods', from: handPods.from, to: handPods.to },
       { id: 'podAuto', from: a0, to: a1.ip },
       { id: 'podVxlan', from: b0, to: b1.ip },
     ],
@@ -145,10 +148,11 @@ const f0 = (n: number) => n.toFixed(0);
 const f2 = (n: number) => n.toFixed(2);
 const list = (xs: number[], digits = 0) => xs.map((x) => x.toFixed(digits)).join(', ');
 
-function pathRows(paths: Record<PathId, PathResult>): ResultRow[] {
+function pathRows(paths: Record<PathId, PathResult>, costRateGbit: number): ResultRow[] {
   const names: Record<PathId, string> = {
     underlay: 'host↔host over the underlay (floor)',
     vxlanPair: 'hand-built kernel VXLAN pair (VXLAN floor)',
+    handPods: 'hand-built pod topology over that pair (netns, veth, bridge; no skerry)',
     podAuto: 'pod↔pod across nodes, overlay auto (direct routing)',
     podVxlan: 'pod↔pod across nodes, overlay vxlan',
   };
@@ -161,10 +165,12 @@ function pathRows(paths: Record<PathId, PathResult>): ResultRow[] {
     id: `rtt_${id}`, metric: `Ping RTT, ${names[id]}`, value: paths[id].rtt.p50, unit: 'µs',
     notes: `median of ${paths[id].rtt.n}; p90 ${f0(paths[id].rtt.p90)}, p99 ${f0(paths[id].rtt.p99)} µs`,
   }));
-  const { underlay, vxlanPair, podAuto, podVxlan } = paths;
+  const { underlay, vxlanPair, handPods, podAuto, podVxlan } = paths;
   const rates = (p: PathResult) => p.tcp.map((r) => r.mbits);
   const autoRatios = pairedRatios(rates(podAuto), rates(underlay));
   const vxlanRatios = pairedRatios(rates(podVxlan), rates(vxlanPair));
+  const ownRatios = pairedRatios(rates(podVxlan), rates(handPods));
+  const topologyRatios = pairedRatios(rates(handPods), rates(vxlanPair));
   return [
     ...tcp,
     {
@@ -175,9 +181,39 @@ function pathRows(paths: Record<PathId, PathResult>): ResultRow[] {
       id: 'ratio_tcp_vxlan_pair', metric: 'TCP: pod (vxlan) / hand-built VXLAN', value: middle(vxlanRatios), unit: 'x', target: { op: '>=', value: TARGETS.vxlanVsHandBuilt },
       notes: `median of the rounds' ratios (${list(vxlanRatios, 2)}); ratio of the medians ${f2(podVxlan.mbits / vxlanPair.mbits)}; the pair has no bridge, veth, pod netns, br_netfilter or nft table on its path`,
     },
+    {
+      id: 'ratio_tcp_handpods_pair', metric: 'TCP: hand-built pod topology / hand-built VXLAN', value: middle(topologyRatios), unit: 'x',
+      notes: `median of the rounds' ratios (${list(topologyRatios, 2)}): what a pod netns, a veth and a bridge on each side cost, before anything skerry adds`,
+    },
+    {
+      id: 'ratio_tcp_vxlan_handpods', metric: 'TCP: pod (vxlan) / hand-built pod topology', value: middle(ownRatios), unit: 'x',
+      notes: `median of the rounds' ratios (${list(ownRatios, 2)}): what skerry adds to that topology (its nft tables, conntrack, br_netfilter)`,
+    },
+    ...costRows(paths, costRateGbit),
     ...rtt,
     { id: 'ratio_rtt_auto_underlay', metric: 'Ping RTT: pod (auto) / underlay', value: podAuto.rtt.p50 / underlay.rtt.p50, unit: 'x', notes: `medians; p99 ratio ${f2(podAuto.rtt.p99 / underlay.rtt.p99)}` },
     { id: 'ratio_rtt_vxlan_pair', metric: 'Ping RTT: pod (vxlan) / hand-built VXLAN', value: podVxlan.rtt.p50 / vxlanPair.rtt.p50, unit: 'x', notes: `medians; p99 ratio ${f2(podVxlan.rtt.p99 / vxlanPair.rtt.p99)}` },
+  ];
+}
+
+/** CPU per Gbit at a fixed rate, per path, and the pod paths against their floors. */
+function costRows(paths: Record<PathId, PathResult>, rateGbit: number): ResultRow[] {
+  const { underlay, vxlanPair, handPods, podAuto, podVxlan } = paths;
+  if (underlay.cpuMsPerGbit.length === 0) return [];
+  const rows = (Object.keys(paths) as PathId[]).map((id): ResultRow => ({
+    id: `cpu_${id}`, metric: `CPU per Gbit at ${rateGbit} Gbit/s, ${id}`, value: middle(paths[id].cpuMsPerGbit), unit: 'ms',
+    notes: `median of ${paths[id].cpuMsPerGbit.length} (${list(paths[id].cpuMsPerGbit)}); all tasks' CPU (cgroup v1 cpuacct, ns) while one TCP stream runs at that rate`,
+  }));
+  const ratio = (id: string, metric: string, a: PathResult, b: PathResult, what: string): ResultRow => {
+    const ratios = pairedRatios(a.cpuMsPerGbit, b.cpuMsPerGbit);
+    return { id, metric, value: middle(ratios), unit: 'x', notes: `median of the rounds' ratios (${list(ratios, 2)}); ${what}` };
+  };
+  return [
+    ...rows,
+    ratio('cpu_ratio_auto_underlay', 'CPU per Gbit: pod (auto) / underlay', podAuto, underlay, 'above 1: the pod path costs more CPU per byte'),
+    ratio('cpu_ratio_vxlan_pair', 'CPU per Gbit: pod (vxlan) / hand-built VXLAN', podVxlan, vxlanPair, 'above 1: the pod path costs more CPU per byte'),
+    ratio('cpu_ratio_handpods_pair', 'CPU per Gbit: hand-built pod topology / hand-built VXLAN', handPods, vxlanPair, 'the topology alone'),
+    ratio('cpu_ratio_vxlan_handpods', 'CPU per Gbit: pod (vxlan) / hand-built pod topology', podVxlan, handPods, 'what skerry adds to the topology'),
   ];
 }
 
@@ -303,7 +339,7 @@ async function run(context: BenchContext): Promise<BenchResult> {
     progress(left.length ? `lab ${lab.id} left behind: ${left.join(', ')}` : `lab ${lab.id} removed`);
   }
   const rows = [
-    ...pathRows(measured.paths),
+    ...pathRows(measured.paths, s.paths.costRateGbit),
     ...dataPathRows(measured.dataPath, s.dataPath.peers),
     ...serviceRows(measured.services),
     ...enforcementRows(measured.enforcement),
@@ -327,8 +363,8 @@ async function run(context: BenchContext): Promise<BenchResult> {
       leftovers,
       method: [
         'Everything runs in one test/lab lab: an underlay netns with bridge br0 and six node netns\'s on 10.99.0.0/24 (veth ports, MTU 1500); nothing is added to the host\'s namespace, and the lab is destroyed at the end also on failure. All namespaces share one kernel and the machine\'s CPUs, so sender, receiver, softirq and every forwarding hop compete for the same cores: the numbers are CPU costs of each path, not link speeds.',
-        'Pods are netns\'s wired by the built-in CNI plugin (addNetwork, hostNetns = the node\'s netns): bridge skerry0, a veth per pod, MTU 1450 (underlay − 50). Each node has setupNodeForwarding (ip_forward, br_netfilter, inet skerry-fw). Pair A (n0, n1) is synced with syncOverlay in auto mode (a direct route to the peer\'s pod CIDR on eth0), pair B (n2, n3) in vxlan mode (skerry.vxlan, VNI 1, port 8472). n4 and n5 hold a hand-built VXLAN pair (`ip link add skerryvx type vxlan id 42 dstport 4789 local … remote …`, MTU 1450, addresses on the devices).',
-        `Paths: iperf3 3.12, one TCP stream of ${s.paths.seconds} s${s.paths.omit ? ` after ${s.paths.omit} s left out (slow start)` : ''}, the receiver's rate; then ${s.paths.pings} ICMP echoes ${s.paths.pingIntervalMs} ms apart (test/lab ping.py, a Python raw socket: its own cost is in every RTT alike). ${s.paths.rounds} rounds, the order of the four paths rotated each round; rates are medians of the rounds, ratios the median of each round\'s ratio (its two runs came within seconds of each other, so load that drifts falls on both), RTTs the median of all replies.`,
+        'Pods are netns\'s wired by the built-in CNI plugin (addNetwork, hostNetns = the node\'s netns): bridge skerry0, a veth per pod, MTU 1450 (underlay − 50). Each node has setupNodeForwarding (ip_forward, br_netfilter, inet skerry-fw). Pair A (n0, n1) is synced with syncOverlay in auto mode (a direct route to the peer\'s pod CIDR on eth0), pair B (n2, n3) in vxlan mode (skerry.vxlan, VNI 1, port 8472). n4 and n5 hold a hand-built VXLAN pair (`ip link add skerryvx type vxlan id 42 dstport 4789 local … remote …`, MTU 1450, addresses on the devices); over it, a hand-built pod on each side: a netns whose veth is a port of a plain bridge (handbr0), routed into skerryvx: the topology of a skerry pod in vxlan mode without skerry\'s nft tables or br_netfilter.',
+        `Paths: iperf3 3.12, one TCP stream of ${s.paths.seconds} s${s.paths.omit ? ` after ${s.paths.omit} s left out (slow start)` : ''}, the receiver's rate; then ${s.paths.pings} ICMP echoes ${s.paths.pingIntervalMs} ms apart (test/lab ping.py, a Python raw socket: its own cost is in every RTT alike). ${s.paths.rounds} rounds, the order of the five paths rotated each round; rates are medians of the rounds, ratios the median of each round\'s ratio (its two runs came within seconds of each other, so load that drifts falls on both), RTTs the median of all replies. CPU per Gbit: after the pings, one TCP stream held at ${s.paths.costRateGbit} Gbit/s (iperf3 -b) for ${s.paths.seconds + 1} s; the CPU time of all tasks over it (root cpuacct.usage, ns; softirq work done in a task\'s context is in it) over the Gbits received. A flat-out rate on shared cores swings with whatever else runs; the CPU per byte much less, and on a CPU-bound lab throughput is its inverse.`,
         `Policy data path: pod a0 (n0) → a1 (n1) in auto mode. ${s.dataPath.udpRounds} rounds of [no policy, policy] (alternating order); the policy selects a1 with one ingress rule from a podSelector matching ${s.dataPath.peers.toLocaleString('en-US')} pods (a0 and 9,999 addresses elsewhere), checked to let a0 in and drop a1b (same node, not a peer). Each case: iperf3 -u -l ${s.dataPath.datagramBytes} -b 0 for ${s.dataPath.udpSeconds} s (rate = datagrams the receiver got / s); in the first ${s.dataPath.tcpRounds} rounds also one TCP stream of ${s.dataPath.tcpSeconds} s${s.dataPath.omit ? ` (after ${s.dataPath.omit} s left out)` : ''} and ${s.dataPath.connects} sequential connect+32 B echo+close. Ratios: the median of each round\'s ratio.`,
         `Services: on the client's node n0, compileServices + applyServices (full load) of a Service echo (ClusterIP 10.43.0.10:80 → a1:8080, a Python echo server) plus ${s.services.services.toLocaleString('en-US')} others with two endpoints each. A Python client in a0 does ${s.services.connects} rounds of connect + 32 B request + echo + close, alternating ClusterIP and pod address (order reversed every other round); the first 10 of each left out. Also ${s.services.connects} to the pod address before the table existed.`,
         `Policy change: n1's view holds 1,000 pods in 20 namespaces (5 per namespace on n1, the rest elsewhere) plus the 3 real ones, and 40 policies (per namespace a default deny and allow-clients: app=server from role=client on TCP 8080). The change adds tier=trusted to bench-0's allow-clients selector, which the real clients a0 (n0) and a1b (n1) lack. Each of ${s.enforcement.rounds} rounds: from a0 and from a1b, an established connection echoing 16 B every ${s.enforcement.streamGapMs} ms and a new TCP connection every ≈${s.enforcement.probeGapMs} ms (${s.enforcement.probeTimeoutMs} ms to connect); ${s.enforcement.leadMs} ms later applyPolicy(open → narrowed). Times are from the applyPolicy call (epoch clock, as the probers' time.time()) to the first attempt that was dropped after the last one that connected, and to the first send on an established connection whose echo did not come back within ${STALL_MS} ms. An established connection that never stalled, or whose stalled echo came back later, outlived the policy. The policy is then widened again (not timed).`,
