@@ -67,3 +67,17 @@ test('failures name the call and errno, a broken digest gives no hex, and two jo
   await first;
   t.throws(() => createFileDigest('md5' as 'sha256'), { message: /is not sha256 or sha512/ });
 });
+
+test('the job holds its own references: a caller emptying its array meanwhile changes nothing', async (t) => {
+  const file = tempFile(t);
+  const fd = fs.openSync(file, 'a+');
+  t.teardown(() => fs.closeSync(fd));
+  const digest = createFileDigest('sha256');
+  const batch = [crypto.randomBytes(1 << 20), crypto.randomBytes(1 << 20)];
+  const expected = Buffer.concat(batch);
+  const written = digest.append(fd, batch);
+  batch.length = 0;
+  t.is(await written, expected.length);
+  t.true(fs.readFileSync(file).equals(expected));
+  t.is(digest.hex(), sha('sha256', expected));
+});

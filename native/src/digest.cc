@@ -66,6 +66,8 @@ int WriteAll(int fd, std::vector<iovec> iov, size_t* written) {
       if (errno == EINTR) continue;
       return errno;
     }
+    // A regular file never takes 0 bytes of a non-empty write; anything else must not spin.
+    if (n == 0) return EIO;
     *written += static_cast<size_t>(n);
     size_t left = static_cast<size_t>(n);
     while (first < iov.size() && left >= iov[first].iov_len) left -= iov[first++].iov_len;
@@ -99,6 +101,12 @@ class AppendWorker : public Napi::AsyncWorker {
         return;
       }
     }
+  }
+  // Not reached today (nothing calls SetError), but a job must never leave its promise open
+  // or its digest marked busy.
+  void OnError(const Napi::Error& error) override {
+    state_->busy = false;
+    deferred_.Reject(error.Value());
   }
   void OnOK() override {
     state_->busy = false;
@@ -153,6 +161,10 @@ class ReadWorker : public Napi::AsyncWorker {
       }
       size_ += static_cast<size_t>(n);
     }
+  }
+  void OnError(const Napi::Error& error) override {
+    state_->busy = false;
+    deferred_.Reject(error.Value());
   }
   void OnOK() override {
     state_->busy = false;
@@ -212,12 +224,15 @@ Napi::Value DigestAppend(const Napi::CallbackInfo& info) {
   Napi::Array buffers = info[2].As<Napi::Array>();
   std::vector<iovec> iov;
   iov.reserve(buffers.Length());
+  // The job's own array of the Buffers: the caller may empty or reuse theirs meanwhile.
+  Napi::Array held = Napi::Array::New(env, buffers.Length());
   for (uint32_t i = 0; i < buffers.Length(); i++) {
     Napi::Value item = buffers.Get(i);
     if (!item.IsBuffer()) {
       Napi::TypeError::New(env, "digestAppend: buffers[" + std::to_string(i) + "] is not a Buffer").ThrowAsJavaScriptException();
       return env.Undefined();
     }
+    held.Set(i, item);
     auto buffer = item.As<Napi::Buffer<char>>();
     if (buffer.Length() > 0) iov.push_back({buffer.Data(), buffer.Length()});
   }
@@ -225,7 +240,7 @@ Napi::Value DigestAppend(const Napi::CallbackInfo& info) {
   // The job holds the state and the buffers until it is done, so neither is collected under it.
   Napi::Object keep = Napi::Object::New(env);
   keep.Set("state", info[0]);
-  keep.Set("buffers", buffers);
+  keep.Set("buffers", held);
   auto* worker = new AppendWorker(env, state, fd, std::move(iov), keep);
   Napi::Promise promise = worker->Promise();
   worker->Queue();

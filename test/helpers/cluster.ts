@@ -55,7 +55,17 @@ async function clusterServerOn(dataDir: string, ports: { api: number; mqtt: numb
       await server.process.exited;
     },
     async restart() {
-      server.process = await startServer(dataDir, args);
+      // The ports are reserved for this test process (ports.ts), but a connection of the old
+      // server may still hold one for a moment after kill -9.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          server.process = await startServer(dataDir, args);
+          return;
+        } catch (error) {
+          if (attempt >= 5 || !isAddressInUse(error)) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }
     },
     stop: () => void server.process.child.kill('SIGKILL'),
   };

@@ -33,15 +33,19 @@ export class DiffIdDigest {
     const batch = this.waiting;
     this.waiting = [];
     this.waitingBytes = 0;
-    this.job = this.digest.append(-1, batch).then(
-      () => {
-        this.job = undefined;
-        if (this.waiting.length > 0 && !this.failure) this.start();
-      },
-      (error: unknown) => {
-        this.failure = { error };
-        this.job = undefined;
-      },
-    );
+    const fail = (error: unknown) => {
+      this.failure ??= { error };
+      this.job = undefined;
+    };
+    let appended: Promise<number>;
+    try {
+      appended = this.digest.append(-1, batch);
+    } catch (error) {
+      return fail(error);
+    }
+    this.job = appended.then(() => {
+      this.job = undefined;
+      if (this.waiting.length > 0 && !this.failure) this.start();
+    }, fail);
   }
 }
