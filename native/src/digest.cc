@@ -30,7 +30,6 @@ struct DigestState {
   bool busy = false;
   // A write that failed part-way leaves the file and the digest out of step: no digest then.
   bool broken = false;
-  std::string algorithm;
 };
 
 const EVP_MD* DigestByName(const std::string& name) {
@@ -79,29 +78,36 @@ int WriteAll(int fd, std::vector<iovec> iov, size_t* written) {
   return 0;
 }
 
-class AppendWorker : public Napi::AsyncWorker {
+// What both jobs share: the digest state (marked busy until the job settles), the values kept
+// alive for it, and how its outcome reaches the promise.
+class DigestJob : public Napi::AsyncWorker {
  public:
-  AppendWorker(Napi::Env env, DigestState* state, int fd, std::vector<iovec> iov, Napi::Object keep)
-      : Napi::AsyncWorker(env), state_(state), fd_(fd), iov_(std::move(iov)), deferred_(Napi::Promise::Deferred::New(env)) {
+  DigestJob(Napi::Env env, DigestState* state, int fd, Napi::Object keep)
+      : Napi::AsyncWorker(env), state_(state), fd_(fd), deferred_(Napi::Promise::Deferred::New(env)) {
     keep_ = Napi::Persistent(keep);
   }
-  Napi::Promise Promise() { return deferred_.Promise(); }
+  // Queues the job; the promise settles with the bytes it handled.
+  Napi::Promise Start() {
+    Napi::Promise promise = deferred_.Promise();
+    Queue();
+    return promise;
+  }
 
  protected:
-  void Execute() override {
-    if (fd_ >= 0) err_ = WriteAll(fd_, iov_, &written_);
-    if (err_ != 0) {
-      state_->broken = true;
-      return;
-    }
-    for (const iovec& v : iov_) {
-      if (EVP_DigestUpdate(state_->ctx, v.iov_base, v.iov_len) != 1) {
-        state_->broken = true;
-        digest_failed_ = true;
-        return;
-      }
-    }
+  // Adds bytes to the digest on the thread pool; false (and the state broken) when OpenSSL fails.
+  bool Update(const void* data, size_t length) {
+    if (EVP_DigestUpdate(state_->ctx, data, length) == 1) return true;
+    digest_failed_ = true;
+    state_->broken = true;
+    return false;
   }
+  void Fail(int err) {
+    err_ = err;
+    state_->broken = true;
+  }
+  // "<call> of …" for a system call's failure, with what was done so far.
+  virtual std::string FailedCall() const = 0;
+
   // Not reached today (nothing calls SetError), but a job must never leave its promise open
   // or its digest marked busy.
   void OnError(const Napi::Error& error) override {
@@ -111,78 +117,78 @@ class AppendWorker : public Napi::AsyncWorker {
   void OnOK() override {
     state_->busy = false;
     Napi::Env env = Env();
-    if (err_ != 0) return deferred_.Reject(SysError(env, err_, "writev of " + std::to_string(Total()) + " bytes to the blob (" + std::to_string(written_) + " written)").Value());
+    if (err_ != 0) return deferred_.Reject(SysError(env, err_, FailedCall()).Value());
     if (digest_failed_) return deferred_.Reject(Napi::Error::New(env, "EVP_DigestUpdate failed").Value());
-    deferred_.Resolve(Napi::Number::New(env, static_cast<double>(Total())));
+    deferred_.Resolve(Napi::Number::New(env, static_cast<double>(bytes_)));
   }
 
- private:
-  size_t Total() const {
-    size_t total = 0;
-    for (const iovec& v : iov_) total += v.iov_len;
-    return total;
-  }
   DigestState* state_;
   int fd_;
-  std::vector<iovec> iov_;
+  size_t bytes_ = 0;
+
+ private:
   Napi::ObjectReference keep_;
   Napi::Promise::Deferred deferred_;
   int err_ = 0;
-  size_t written_ = 0;
   bool digest_failed_ = false;
+};
+
+class AppendJob : public DigestJob {
+ public:
+  AppendJob(Napi::Env env, DigestState* state, int fd, std::vector<iovec> iov, Napi::Object keep)
+      : DigestJob(env, state, fd, keep), iov_(std::move(iov)) {
+    for (const iovec& v : iov_) bytes_ += v.iov_len;
+  }
+
+ protected:
+  void Execute() override {
+    if (fd_ >= 0) {
+      int err = WriteAll(fd_, iov_, &written_);
+      if (err != 0) return Fail(err);
+    }
+    for (const iovec& v : iov_) {
+      if (!Update(v.iov_base, v.iov_len)) return;
+    }
+  }
+  std::string FailedCall() const override {
+    return "writev of " + std::to_string(bytes_) + " bytes to the blob (" + std::to_string(written_) + " written)";
+  }
+
+ private:
+  std::vector<iovec> iov_;
+  size_t written_ = 0;
 };
 
 constexpr size_t kReadBytes = 1 << 20;
 
-class ReadWorker : public Napi::AsyncWorker {
+// bytes_ counts what was read: the file's size once the job is done.
+class FileJob : public DigestJob {
  public:
-  ReadWorker(Napi::Env env, DigestState* state, int fd, Napi::Object keep)
-      : Napi::AsyncWorker(env), state_(state), fd_(fd), deferred_(Napi::Promise::Deferred::New(env)) {
-    keep_ = Napi::Persistent(keep);
-  }
-  Napi::Promise Promise() { return deferred_.Promise(); }
+  using DigestJob::DigestJob;
 
  protected:
   void Execute() override {
     std::vector<char> buffer(kReadBytes);
     for (;;) {
-      ssize_t n = pread(fd_, buffer.data(), buffer.size(), static_cast<off_t>(size_));
+      ssize_t n = pread(fd_, buffer.data(), buffer.size(), static_cast<off_t>(bytes_));
       if (n < 0) {
         if (errno == EINTR) continue;
-        err_ = errno;
-        state_->broken = true;
-        return;
+        return Fail(errno);
       }
-      if (n == 0) return;
-      if (EVP_DigestUpdate(state_->ctx, buffer.data(), static_cast<size_t>(n)) != 1) {
-        digest_failed_ = true;
-        state_->broken = true;
-        return;
-      }
-      size_ += static_cast<size_t>(n);
+      if (n == 0 || !Update(buffer.data(), static_cast<size_t>(n))) return;
+      bytes_ += static_cast<size_t>(n);
     }
   }
-  void OnError(const Napi::Error& error) override {
-    state_->busy = false;
-    deferred_.Reject(error.Value());
-  }
-  void OnOK() override {
-    state_->busy = false;
-    Napi::Env env = Env();
-    if (err_ != 0) return deferred_.Reject(SysError(env, err_, "pread of the blob at " + std::to_string(size_)).Value());
-    if (digest_failed_) return deferred_.Reject(Napi::Error::New(env, "EVP_DigestUpdate failed").Value());
-    deferred_.Resolve(Napi::Number::New(env, static_cast<double>(size_)));
-  }
-
- private:
-  DigestState* state_;
-  int fd_;
-  Napi::ObjectReference keep_;
-  Napi::Promise::Deferred deferred_;
-  int err_ = 0;
-  size_t size_ = 0;
-  bool digest_failed_ = false;
+  std::string FailedCall() const override { return "pread of the blob at " + std::to_string(bytes_); }
 };
+
+// The job holds the state (and whatever else `keep` names) until it is done, so nothing it
+// reads is collected under it.
+Napi::Object KeepAlive(Napi::Env env, Napi::Value state) {
+  Napi::Object keep = Napi::Object::New(env);
+  keep.Set("state", state);
+  return keep;
+}
 
 }  // namespace
 
@@ -196,7 +202,6 @@ Napi::Value DigestCreate(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   auto* state = new DigestState();
-  state->algorithm = name;
   state->ctx = EVP_MD_CTX_new();
   if (!state->ctx || EVP_DigestInit_ex(state->ctx, md, nullptr) != 1) {
     EVP_MD_CTX_free(state->ctx);
@@ -237,14 +242,9 @@ Napi::Value DigestAppend(const Napi::CallbackInfo& info) {
     if (buffer.Length() > 0) iov.push_back({buffer.Data(), buffer.Length()});
   }
   if (!TakeState(env, state, "digestAppend")) return env.Undefined();
-  // The job holds the state and the buffers until it is done, so neither is collected under it.
-  Napi::Object keep = Napi::Object::New(env);
-  keep.Set("state", info[0]);
+  Napi::Object keep = KeepAlive(env, info[0]);
   keep.Set("buffers", held);
-  auto* worker = new AppendWorker(env, state, fd, std::move(iov), keep);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  return (new AppendJob(env, state, fd, std::move(iov), keep))->Start();
 }
 
 // digestFile(state, fd) → Promise<bytes>: the digest of the file's bytes from offset 0 to its end.
@@ -257,12 +257,7 @@ Napi::Value DigestFile(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   if (!TakeState(env, state, "digestFile")) return env.Undefined();
-  Napi::Object keep = Napi::Object::New(env);
-  keep.Set("state", info[0]);
-  auto* worker = new ReadWorker(env, state, info[1].As<Napi::Number>().Int32Value(), keep);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  return (new FileJob(env, state, info[1].As<Napi::Number>().Int32Value(), KeepAlive(env, info[0])))->Start();
 }
 
 // digestHex(state) → the hex digest of the bytes so far; the state can take more after it.
