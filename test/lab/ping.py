@@ -48,9 +48,13 @@ def main():
         now = time.monotonic()
         if seq < args.count and now >= next_send:
             seq += 1
+            request = echo_request(ident, seq, args.size)
+            # Stamped before the send: a process descheduled right after sendto must not
+            # shorten the round trip it reports (CI saw 78.8 ms through a 2 x 40 ms delay).
+            stamp = time.monotonic()
             try:
-                sock.sendto(echo_request(ident, seq, args.size), (dst, 0))
-                sent_at[seq] = time.monotonic()
+                sock.sendto(request, (dst, 0))
+                sent_at[seq] = stamp
             except OSError as e:
                 name = errno.errorcode.get(e.errno, str(e.errno))
                 errors[name] = errors.get(name, 0) + 1
