@@ -85,11 +85,25 @@ export interface Addon {
   digestFile(state: DigestState, fd: number): Promise<number>;
   /** Hex digest of the bytes so far; the state takes more after it. */
   digestHex(state: DigestState): string;
+  /** Starts a file-making thread reading records from `slots` (kept alive with it). */
+  fileWriterCreate(slots: Buffer[]): FileWriterState;
+  /** Hands `length` bytes of records in `slot` to the thread. */
+  fileWriterHandover(state: FileWriterState, slot: number, length: number): void;
+  /** Blocks until `slot` is handed back. */
+  fileWriterWait(state: FileWriterState, slot: number): void;
+  /** Blocks until every slot is handed back. */
+  fileWriterIdle(state: FileWriterState): void;
+  /** Whether a record has failed (records after it are skipped). */
+  fileWriterFailed(state: FileWriterState): boolean;
+  /** Waits until idle, then returns the first failure as an Error (and clears it), or null. */
+  fileWriterTakeFailure(state: FileWriterState): (Error & { code: string; errno: number; syscall: string; path?: string; fileSequence: number }) | null;
   constants: Record<KernelConstant, number>;
 }
 
 declare const digestState: unique symbol;
 export type DigestState = { readonly [digestState]: true };
+declare const fileWriterState: unique symbol;
+export type FileWriterState = { readonly [fileWriterState]: true };
 
 export interface ProjectQuota {
   /** 0: no limit. */

@@ -4,6 +4,7 @@
 #include <sys/mount.h>
 
 #include "digest.h"
+#include "file-writer.h"
 #include "fsops.h"
 #include "malloc-tuning.h"
 #include "netlink-steps.h"
@@ -52,6 +53,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("digestAppend", Napi::Function::New(env, skerry::DigestAppend));
   exports.Set("digestFile", Napi::Function::New(env, skerry::DigestFile));
   exports.Set("digestHex", Napi::Function::New(env, skerry::DigestHex));
+  exports.Set("fileWriterCreate", Napi::Function::New(env, skerry::FileWriterCreate));
+  exports.Set("fileWriterHandover", Napi::Function::New(env, skerry::FileWriterHandover));
+  exports.Set("fileWriterWait", Napi::Function::New(env, skerry::FileWriterWait));
+  exports.Set("fileWriterIdle", Napi::Function::New(env, skerry::FileWriterIdle));
+  exports.Set("fileWriterFailed", Napi::Function::New(env, skerry::FileWriterFailed));
+  exports.Set("fileWriterTakeFailure", Napi::Function::New(env, skerry::FileWriterTakeFailure));
   exports.Set("setMallocMmapThreshold", Napi::Function::New(env, skerry::SetMallocMmapThreshold));
   exports.Set("constants", Constants(env));
   return exports;

@@ -14,7 +14,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { unpackLayer } from '../../edge-agent/images/unpack/index.ts';
+import { LANES, unpackLayer } from '../../edge-agent/images/unpack/index.ts';
+import { setMallocMmapThreshold } from '../../native/index.ts';
+import { MMAP_THRESHOLD_BYTES } from '../../server/cli/process-memory.ts';
 import { BUSYBOX, buildBusyboxRootfs } from '../../test/helpers/bundle.ts';
 import type { Bench, BenchContext, BenchResult, ResultRow } from './report.ts';
 import { median, summarize } from './stats.ts';
@@ -191,6 +193,9 @@ async function run(context: BenchContext): Promise<BenchResult> {
   if (!fs.existsSync(BUSYBOX)) throw new Error(`${BUSYBOX} is missing (Debian package busybox-static)`);
   const runs = quick ? 3 : 9;
   const warmup = quick ? 1 : 2;
+  // As `skerry agent` runs (ADR 013): the 1 MiB read buffers then reuse heap memory instead
+  // of each being mapped, faulted in and unmapped.
+  const heapTuned = setMallocMmapThreshold(MMAP_THRESHOLD_BYTES);
 
   progress('building the layer set');
   const layers = buildLayerSet(dir);
@@ -252,7 +257,6 @@ async function run(context: BenchContext): Promise<BenchResult> {
       tar: execFileSync('tar', ['--version']).toString().split('\n')[0]!.replace(/^tar \(GNU tar\) /, 'GNU '),
       gzip: execFileSync('gzip', ['--version']).toString().split('\n')[0]!.replace(/^gzip /, ''),
       zlib: process.versions.zlib ?? 'unknown',
-      'tar-stream': JSON.parse(fs.readFileSync(new URL('../../node_modules/tar-stream/package.json', import.meta.url), 'utf8')).version,
     },
     config: {
       quick,
@@ -262,7 +266,7 @@ async function run(context: BenchContext): Promise<BenchResult> {
       layers: layers.map((l) => ({ name: l.name, bytes: l.bytes, entries: l.entries, gzipBytes: fs.statSync(l.gzip).size })),
       method: [
         `Layers: busybox (busybox-static, its applet symlinks, one hard link), small-files (10,000 files of 64 B – 8 KiB, log-uniform, base64 text, in 200 directories), big-files (40 files of 64 KiB – 1 MiB, half text and half random; two random 8 MiB files). ${mib.toFixed(1)} MiB of tar in ${totalEntries} entries; gzip -6: ${(gzipBytes / 2 ** 20).toFixed(1)} MiB. Built with GNU tar (--sort=name --numeric-owner).`,
-        `Each run unpacks the three layers one after another into fresh directories: unpackLayer(fs.createReadStream(file, { highWaterMark: 1 MiB })) in this process, compression given; and \`tar -xf file -C dir\` (-xzf for gzip) as a child process. Both run as root, so both apply owners, modes and times. Timed from the call (spawn) to the promise (exit). CPU: this process's user+system time plus reaped children's.`,
+        `Each run unpacks the three layers one after another into fresh directories: unpackLayer(fs.createReadStream(file, { highWaterMark: 1 MiB })) in this process, compression given; and \`tar -xf file -C dir\` (-xzf for gzip) as a child process. This process sets the C heap's mmap threshold to ${MMAP_THRESHOLD_BYTES / 2 ** 20} MiB as \`skerry agent\` does (ADR 013)${heapTuned ? '' : ' (not applied: the C library is not glibc)'}; unpackLayer makes files on up to ${LANES} writer threads. Both run as root, so both apply owners, modes and times. Timed from the call (spawn) to the promise (exit). CPU: this process's user+system time plus reaped children's.`,
         `${warmup} warm-up rounds, then ${runs} rounds; each round runs every method once, the order rotated each round; \`sync\` before each method, untimed. On disk (the bench's data directory) outputs are kept until the end of the pass, since ext4 without a journal scans recently deleted inodes on each create and would charge a delete to whichever method came next; in tmpfs they are removed after each round. The tars stay in the page cache. Ratios are median total tar time ÷ median total unpackLayer time (a throughput ratio); the target applies on disk, tmpfs shows the CPU-only case.`,
       ],
     },

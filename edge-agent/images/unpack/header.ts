@@ -1,23 +1,11 @@
-// One tar header, as tar-stream parsed it, checked and reduced to what the unpacker acts on.
-// Every name arrives here after tar-stream has applied PAX path/linkpath records and GNU
+// One tar header, as tar-reader.ts read it, checked and reduced to what the unpacker acts on.
+// Every name arrives here after the reader has applied PAX path/linkpath records and GNU
 // long names, so overrides go through exactly the checks a plain header name does.
 import { SkerryError } from '../../../common/index.ts';
 import { decodeName, splitName } from './names.ts';
+import type { RawHeader } from './tar-block.ts';
 
 export type EntryType = 'file' | 'directory' | 'symlink' | 'link' | 'fifo' | 'character-device' | 'block-device';
-
-/** The fields of a tar-stream header we read; typed loosely because a hostile tar fills them. */
-export interface RawHeader {
-  name: string;
-  linkname?: string | null;
-  type?: string | null;
-  size?: number;
-  mode?: number;
-  uid?: number;
-  gid?: number;
-  mtime?: Date;
-  pax?: Record<string, string> | null;
-}
 
 export interface Entry {
   /** 1-based position in the tar, for messages. */
@@ -71,8 +59,7 @@ const MAX_SYMLINK_BYTES = 4095;
 
 export function readEntry(header: RawHeader, index: number, maxNameBytes: number): Entry {
   const pax = header.pax ?? undefined;
-  // tar-stream applies a PAX path (and linkpath) only when it is not empty.
-  const fromPaxPath = Boolean(pax?.path);
+  const fromPaxPath = header.nameFromPax;
   const name = decodeName(header.name ?? '', fromPaxPath);
   if (name === undefined) {
     // Refused rather than kept as raw bytes: Node's path handling, our logs, the content
@@ -109,15 +96,16 @@ export function readEntry(header: RawHeader, index: number, maxNameBytes: number
   const gid = paxNumber(pax?.gid, DECIMAL) ?? header.gid;
   if (!validId(uid)) throw unsafe(index, name, `its uid ${String(uid)} is not a valid id`);
   if (!validId(gid)) throw unsafe(index, name, `its gid ${String(gid)} is not a valid id`);
-  let mtime = paxNumber(pax?.mtime, SECONDS) ?? (header.mtime ? header.mtime.getTime() / 1000 : 0);
-  // A garbage time is harmless metadata: the epoch, rather than refusing the layer.
-  if (!Number.isFinite(mtime)) mtime = 0;
+  let mtime = paxNumber(pax?.mtime, SECONDS) ?? header.mtime;
+  // A garbage time is harmless metadata: the epoch, rather than refusing the layer. So is
+  // one before it, which Node's utimes would take as "now" and the writer threads would set.
+  if (!Number.isFinite(mtime) || mtime < 0) mtime = 0;
 
   const xattrs = pax ? Object.keys(pax).filter((key) => XATTR_RECORD.test(key)).map((key) => key.replace(XATTR_RECORD, '')) : NO_XATTRS;
   const entry: Entry = { index, name, path, type, size, mode: mode & 0o7777, uid, gid, mtime, xattrs, link: undefined };
 
   if (type === 'symlink' || type === 'link') {
-    const fromPaxLink = Boolean(pax?.linkpath);
+    const fromPaxLink = header.linkFromPax;
     const rawLink = header.linkname ?? '';
     const link = decodeName(rawLink, fromPaxLink);
     if (link === undefined) throw unsafe(index, name, `its link target is not valid UTF-8${fromPaxLink ? ' (PAX linkpath record)' : ''}`);

@@ -4,10 +4,11 @@
 // checks that its hash is unchanged and that nothing but the target appeared beside it;
 // a refused layer also leaves no target behind.
 import test from 'ava';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { chunked, expectRefused, expectUnpacked, gnuLong, isRoot, NEEDS_ROOT, packTar, paxHeader, rawEntry, rawTar, sandbox } from './fixtures.ts';
+import { chunked, END, expectRefused, expectUnpacked, gnuLong, isRoot, NEEDS_ROOT, packTar, paxHeader, rawEntry, rawTar, sandbox } from './fixtures.ts';
 
 const rootTest = isRoot ? test : test.skip;
 
@@ -56,6 +57,18 @@ test('names that are not UTF-8 are refused, naming the entry, from a header, a G
 
 // ---------------------------------------------------------------------------------------
 // Symlinks: never followed, whatever comes after them.
+
+test('a GNU long name that wins over a PAX path is checked as the bytes it is', async (t) => {
+  const box = sandbox(t);
+  const utf8 = rawTar(paxHeader({ path: 'from-pax' }), gnuLong('L', Buffer.from('caf\xc3\xa9', 'latin1')), rawEntry({ name: 'short', data: Buffer.from('x'), magic: 'gnu' }));
+  await expectUnpacked(t, box, utf8);
+  t.deepEqual(fs.readdirSync(box.target), ['café']);
+  fs.rmSync(box.target, { recursive: true });
+  const bad = rawTar(paxHeader({ path: 'from-pax' }), gnuLong('L', Buffer.from([0x66, 0xff])), rawEntry({ name: 'short', data: Buffer.from('x'), magic: 'gnu' }));
+  await expectRefused(t, box, bad, 'LAYER_UNSAFE', /entry #1 .*the name is not valid UTF-8$/);
+  const badLink = rawTar(paxHeader({ linkpath: 'from-pax' }), gnuLong('K', Buffer.from([0x66, 0xff])), rawEntry({ name: 'link', typeflag: '2', linkname: 'x', magic: 'gnu' }));
+  await expectRefused(t, box, badLink, 'LAYER_UNSAFE', /its link target is not valid UTF-8$/);
+});
 
 test('a file written through a symlink to outside is refused, for absolute, relative and nested symlinks', async (t) => {
   const box = sandbox(t);
@@ -310,6 +323,20 @@ test('a corrupt header, a truncated tar and a corrupt gzip stream are refused', 
   await expectRefused(t, box, flipped, 'LAYER_UNSAFE', /gzip stream is corrupt/);
   await expectRefused(t, box, gz.subarray(0, gz.length - 4), 'LAYER_UNSAFE', /gzip stream is corrupt: unexpected end of file/);
   await expectRefused(t, box, Buffer.concat([good.subarray(0, 1024), Buffer.from('garbage'.repeat(100))]), 'LAYER_UNSAFE', /not valid/);
+});
+
+test('entries after the end-of-archive blocks are not unpacked (Go, and so Docker, never sees them); the diffId covers them', async (t) => {
+  const box = sandbox(t);
+  const hidden = rawEntry({ name: 'hidden', data: Buffer.from('only another tar reader would make this') });
+  const layer = Buffer.concat([rawTar(rawEntry({ name: 'shown', data: Buffer.from('x') })), hidden, END]);
+  const result = await expectUnpacked(t, box, layer);
+  t.deepEqual(fs.readdirSync(box.target), ['shown']);
+  t.is(result.entries, 1);
+  t.is(result.diffId, `sha256:${crypto.createHash('sha256').update(layer).digest('hex')}`);
+  fs.rmSync(box.target, { recursive: true });
+  // One zero block, then more entries: a reader that skips it would see "hidden".
+  const lone = Buffer.concat([rawEntry({ name: 'shown', data: Buffer.from('x') }), Buffer.alloc(512), hidden, END]);
+  await expectRefused(t, box, lone, 'LAYER_UNSAFE', /tar stream is not valid: .*lone zero block/);
 });
 
 // ---------------------------------------------------------------------------------------

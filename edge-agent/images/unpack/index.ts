@@ -5,3 +5,4 @@ export { DEFAULT_UNPACK_LIMITS, type UnpackLimits } from './limits.ts';
 export type { Compression, LayerSource } from './decompress.ts';
 export type { Skip } from './materialize.ts';
 export { OPAQUE_XATTR } from './whiteout.ts';
+export { LANES } from './filewriter.ts';

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { componentLogger } from '../../../common/index.ts';
 import { makeCharDevice, makeNode, setXattr } from '../../../native/index.ts';
-import { DataSink, type EntryData, type Finish } from './content.ts';
+import { DataSink } from './content.ts';
 import { CLOSE_CHMOD, CLOSE_CHOWN, type FileWriter } from './filewriter.ts';
 import { unsafe, type Entry } from './header.ts';
 import { currentUmask, needsChmod } from './modes.ts';
@@ -37,12 +37,12 @@ export class Materializer {
   private readonly umask = currentUmask();
   private readonly skipped: Skip[] = [];
   private skippedBeyondRecords = 0;
-  /** The open file of the entry whose data is streaming, if any. */
+  /** The open file of the entry whose data is being read, if any. */
   private fd = -1;
+  /** The file entry whose data is being read, if any. */
   private entry: Entry | undefined;
-  /** Whether the entry whose data is streaming goes to the writer thread rather than fd. */
+  /** Whether that file goes to the writer thread rather than fd. */
   private forwarded = false;
-  private done: Finish = () => {};
 
   /** @param writer makes regular files on a second thread (filewriter.ts); without it, here. */
   constructor(
@@ -57,10 +57,11 @@ export class Materializer {
   }
 
   /**
-   * Makes `entry`; `done` runs once it is complete (right away for all but data-carrying
-   * entries) or failed. Throws for a refusal found before anything was made.
+   * Makes `entry`, or for a file opens it for the data() that follows, until end().
+   * Throws for a refusal found before anything was made.
    */
-  apply(entry: Entry, data: EntryData, done: Finish): void {
+  apply(entry: Entry): void {
+    this.sink.discard();
     const path = entry.path;
     const whiteout = classifyWhiteout(path);
     if (whiteout.kind === 'unsafe') throw unsafe(entry.index, entry.name, whiteout.why);
@@ -69,10 +70,10 @@ export class Materializer {
       // "/" or "./": the layer's own root, whose metadata is the target directory's.
       if (entry.type !== 'directory') throw unsafe(entry.index, entry.name, `the layer root is a ${entry.type}, not a directory`);
       this.tree.top.meta = { mode: entry.mode, uid: entry.uid, gid: entry.gid, mtime: entry.mtime };
-      return done();
+      return;
     }
     if (entry.xattrs.length > 0) {
-      // tar-stream decodes PAX values as UTF-8 text, which mangles binary ones such as
+      // PAX values are decoded as UTF-8 text, which mangles binary ones such as
       // security.capability; and trusted.overlay.* ones would steer overlayfs itself.
       this.skip(entry, `extended attributes not applied: ${entry.xattrs.join(', ')}`);
     }
@@ -80,18 +81,18 @@ export class Materializer {
     switch (whiteout.kind) {
       case 'aufs':
         this.skip(entry, 'aufs whiteout bookkeeping, meaningless to overlayfs');
-        return this.discard(entry, data, done);
+        return;
       case 'opaque':
         this.tree.parentOf(path, entry);
         // The directory's files may still be queued: set the xattr after them, in tar order.
         this.writer?.settle();
         setXattr(this.tree.pathOf(path, path.length - 1), OPAQUE_XATTR, 'y');
-        return this.discard(entry, data, done);
+        return;
       case 'whiteout': {
         const parent = this.tree.parentOf(path, entry);
         const where = `${this.tree.pathOf(path, path.length - 1)}/${whiteout.hides}`;
         this.tree.create(parent, whiteout.hides, where, () => makeCharDevice(where, 0, 0, 0));
-        return this.discard(entry, data, done);
+        return;
       }
       case 'none':
         break;
@@ -102,22 +103,21 @@ export class Materializer {
     const where = this.tree.pathOf(path);
     switch (entry.type) {
       case 'file':
-        return this.writeFile(entry, data, parent, base, where, done);
+        return this.openFile(entry, parent, base, where);
       case 'directory':
         this.tree.makeDir(parent, base, where, { mode: entry.mode, uid: entry.uid, gid: entry.gid, mtime: entry.mtime });
-        return done();
+        return;
       case 'symlink':
         if (entry.link === '') {
           this.skip(entry, 'a symlink with an empty target cannot exist on Linux');
-          return done();
+          return;
         }
         this.tree.create(parent, base, where, () => fs.symlinkSync(entry.link!, where));
         if (needsChown(entry.uid, entry.gid)) fs.lchownSync(where, entry.uid, entry.gid);
         fs.lutimesSync(where, entry.mtime, entry.mtime);
-        return done();
+        return;
       case 'link':
-        this.hardLink(entry, parent, base, where);
-        return done();
+        return this.hardLink(entry, parent, base, where);
       case 'fifo':
         // Kept, as Docker keeps them: a fifo holds no data and reaches no device.
         this.tree.create(parent, base, where, () => makeNode(where, S_IFIFO | (entry.mode & 0o777), 0, 0));
@@ -125,20 +125,51 @@ export class Materializer {
         // chmod of a fifo we just made never opens it.
         if (needsChmod(entry.mode, this.umask)) fs.chmodSync(where, entry.mode);
         fs.lutimesSync(where, entry.mtime, entry.mtime);
-        return done();
+        return;
       case 'character-device':
       case 'block-device':
         // Docker makes these when root; from untrusted input we do not: a device node in a
         // layer is a way to reach host hardware, and a container gets its /dev from the
         // runtime. A 0:0 character device is skipped too: in a layer it is not a whiteout.
         this.skip(entry, `${entry.type} nodes are not unpacked from a layer (the runtime provides /dev)`);
-        return done();
+        return;
+    }
+  }
+
+  /** The next piece of the current entry's data: written to its file, or dropped. */
+  data(piece: Buffer): void {
+    this.sink.data(piece);
+  }
+
+  /** The current entry's data is complete: a file gets its owner, mode and times, and is closed. */
+  end(): void {
+    this.sink.discard();
+    const entry = this.entry;
+    if (entry === undefined) return;
+    this.entry = undefined;
+    if (this.forwarded) {
+      this.forwarded = false;
+      const flags = (needsChown(entry.uid, entry.gid) ? CLOSE_CHOWN : 0) | (needsChmod(entry.mode, this.umask) ? CLOSE_CHMOD : 0);
+      this.writer!.close(flags, entry.uid, entry.gid, entry.mode, entry.mtime);
+      return;
+    }
+    const fd = this.fd;
+    try {
+      // Owner before mode: chown(2) clears setuid and setgid bits.
+      if (needsChown(entry.uid, entry.gid)) fs.fchownSync(fd, entry.uid, entry.gid);
+      if (needsChmod(entry.mode, this.umask)) fs.fchmodSync(fd, entry.mode);
+      fs.futimesSync(fd, entry.mtime, entry.mtime);
+    } finally {
+      this.closeFile();
     }
   }
 
   /** After a failure: closes the file being written, and no byte is written anymore. */
   stop(): void {
-    this.sink.stop();
+    this.sink.discard();
+    if (this.forwarded) this.writer!.reset();
+    this.forwarded = false;
+    this.entry = undefined;
     this.closeFile();
   }
 
@@ -148,11 +179,17 @@ export class Materializer {
     return [...this.skipped, { name: '', reason: `${this.skippedBeyondRecords} more entries skipped, not listed` }];
   }
 
-  private writeFile(entry: Entry, data: EntryData, parent: DirNode, base: string, where: string, done: Finish): void {
+  private openFile(entry: Entry, parent: DirNode, base: string, where: string): void {
     // A directory at this name must be removed first, which is for this thread to do. Big
     // files are written here too, after the queue: their system calls are few, and copying
     // their bytes to the writer made the bench's big-files layer slower, not faster.
-    if (this.writer !== undefined && entry.size < FORWARD_MAX_BYTES && !parent.children.has(base)) return this.forwardFile(entry, data, where, done);
+    if (this.writer !== undefined && entry.size < FORWARD_MAX_BYTES && !parent.children.has(base)) {
+      this.writer.open(where, entry.mode & 0o777, parent.lane);
+      this.forwarded = true;
+      this.entry = entry;
+      this.sink.toWriter(this.writer);
+      return;
+    }
     this.writer?.settle();
     let fd: number;
     try {
@@ -165,57 +202,12 @@ export class Materializer {
     }
     this.fd = fd;
     this.entry = entry;
-    this.done = done;
-    if (entry.size === 0) return this.fileWritten();
-    this.sink.write(data, fd, this.fileWritten);
-  }
-
-  private forwardFile(entry: Entry, data: EntryData, where: string, done: Finish): void {
-    this.writer!.open(where, entry.mode & 0o777);
-    this.forwarded = true;
-    this.entry = entry;
-    this.done = done;
-    if (entry.size === 0) return this.fileWritten();
-    this.sink.forward(data, this.writer!, this.fileWritten);
-  }
-
-  private readonly fileWritten = (error?: unknown): void => {
-    if (this.forwarded) return this.forwardedWritten(error);
-    const { fd, entry, done } = this;
-    this.done = () => {};
-    if (error === undefined && entry !== undefined) {
-      try {
-        // Owner before mode: chown(2) clears setuid and setgid bits.
-        if (needsChown(entry.uid, entry.gid)) fs.fchownSync(fd, entry.uid, entry.gid);
-        if (needsChmod(entry.mode, this.umask)) fs.fchmodSync(fd, entry.mode);
-        fs.futimesSync(fd, entry.mtime, entry.mtime);
-      } catch (metaError) {
-        error = metaError;
-      }
-    }
-    this.closeFile();
-    done(error);
-  };
-
-  /** The same metadata calls as fileWritten's, queued after the file's data. */
-  private forwardedWritten(error?: unknown): void {
-    const { entry, done } = this;
-    this.done = () => {};
-    this.forwarded = false;
-    this.entry = undefined;
-    if (error === undefined && entry !== undefined) {
-      const flags = (needsChown(entry.uid, entry.gid) ? CLOSE_CHOWN : 0) | (needsChmod(entry.mode, this.umask) ? CLOSE_CHMOD : 0);
-      this.writer!.close(flags, entry.uid, entry.gid, entry.mode, entry.mtime);
-    } else {
-      this.writer!.reset();
-    }
-    done(error);
+    this.sink.toFile(fd);
   }
 
   private closeFile(): void {
     const fd = this.fd;
     this.fd = -1;
-    this.entry = undefined;
     if (fd >= 0) fs.closeSync(fd);
   }
 
@@ -250,11 +242,6 @@ export class Materializer {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw unsafe(entry.index, entry.name, `${about} was removed when this entry replaced what was at its path`);
       throw error;
     }
-  }
-
-  private discard(entry: Entry, data: EntryData, done: Finish): void {
-    if (entry.size === 0) return done();
-    this.sink.discard(data, done);
   }
 
   private skip(entry: Entry, reason: string): void {

@@ -8,11 +8,11 @@ const MAX_COMPONENT_BYTES = 255;
 const PLAIN_ASCII = /^[\x01-\x7f]*$/;
 
 /**
- * The text of a name as tar-stream hands it over, or undefined when its bytes are not
- * UTF-8. Header and GNU long names arrive decoded as latin1 (filenameEncoding), one
- * character per byte, so the raw bytes can be checked exactly. PAX records are always
- * decoded as UTF-8 by tar-stream, which turns bad bytes into U+FFFD: there a U+FFFD is
- * taken as proof of bad bytes (refusing the rare name that spells U+FFFD on purpose).
+ * The text of a name as the tar reader hands it over, or undefined when its bytes are not
+ * UTF-8. Header and GNU long names arrive decoded as latin1, one character per byte, so
+ * the raw bytes can be checked exactly. PAX records are UTF-8 by definition and decoded
+ * as such, which turns bad bytes into U+FFFD: there a U+FFFD is taken as proof of bad
+ * bytes (refusing the rare name that spells U+FFFD on purpose).
  */
 export function decodeName(value: string, fromPax: boolean): string | undefined {
   if (PLAIN_ASCII.test(value)) return value;

@@ -33,6 +33,8 @@ export interface DirMeta {
 
 export interface DirNode {
   children: Map<string, DirNode>;
+  /** The writer lane of the files made in it (filewriter.ts): directories take turns. */
+  lane: number;
   /** Applied when the layer is complete, so a read-only directory does not block writes below it. */
   meta?: DirMeta;
 }
@@ -43,7 +45,8 @@ const IMPLICIT_DIR_MODE = 0o755;
 const WORKING_DIR_MODE = 0o700;
 
 export class LayerTree {
-  readonly top: DirNode = { children: new Map(), meta: { mode: IMPLICIT_DIR_MODE } };
+  readonly top: DirNode = { children: new Map(), lane: 0, meta: { mode: IMPLICIT_DIR_MODE } };
+  private lanes = 0;
 
   /**
    * @param root absolute path of the (fresh, private) layer directory
@@ -82,7 +85,7 @@ export class LayerTree {
           if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw unsafe(entry.index, entry.name, this.whyNotDirectory(where, relative));
           throw error;
         }
-        child = { children: new Map(), meta: { mode: IMPLICIT_DIR_MODE } };
+        child = { children: new Map(), lane: ++this.lanes, meta: { mode: IMPLICIT_DIR_MODE } };
         node.children.set(name, child);
       }
       node = child;
@@ -125,7 +128,7 @@ export class LayerTree {
       this.remove(parent, name, where);
       fs.mkdirSync(where, WORKING_DIR_MODE);
     }
-    const node: DirNode = { children: new Map(), meta };
+    const node: DirNode = { children: new Map(), lane: ++this.lanes, meta };
     parent.children.set(name, node);
     return node;
   }

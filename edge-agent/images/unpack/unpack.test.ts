@@ -335,6 +335,22 @@ test('mtimes come from PAX records with their fraction when present', async (t) 
   t.is(fs.statSync(path.join(box.target, 'precise')).mtimeMs, 1700000000250);
 });
 
+test('a file gets the same time whichever thread writes it (microseconds, as Node sets them); a time before 1970 is the epoch', async (t) => {
+  const box = sandbox(t);
+  const big = Buffer.alloc(300 * 1024, 1); // written on the main thread
+  const tar = await packTar([
+    { name: 'small', data: 'writer thread', pax: { mtime: '1700000000.123456789' } },
+    { name: 'big', data: big, pax: { mtime: '1700000000.123456789' } },
+    { name: 'old', data: 'x', pax: { mtime: '-1.5' } },
+  ]);
+  await expectUnpacked(t, box, tar);
+  const ns = (name: string) => fs.statSync(path.join(box.target, name), { bigint: true }).mtimeNs;
+  t.is(ns('small'), ns('big'));
+  t.is(ns('small') % 1000n, 0n);
+  t.is(ns('small') / 1000n, 1700000000123456n);
+  t.is(ns('old'), 0n);
+});
+
 test('a system error making a file fails the layer with that error, before a later entry is refused, and removes the target', async (t) => {
   const box = sandbox(t);
   // Within the 4096-byte name limit, but past PATH_MAX once under the target: open(2)

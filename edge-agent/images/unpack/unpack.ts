@@ -4,17 +4,17 @@
 // (tree.ts, materialize.ts). On any failure the directory is removed.
 import fs from 'node:fs';
 import path from 'node:path';
-import tar from 'tar-stream';
 import { componentLogger, isSkerryError, SkerryError } from '../../../common/index.ts';
 import { tarStream, type Compression, type LayerSource } from './decompress.ts';
 import { DiffIdDigest } from './diffid.ts';
-import { readEntry, type RawHeader } from './header.ts';
+import { readEntry } from './header.ts';
 import { ReadAhead } from './readahead.ts';
 import { Budget, type UnpackLimits } from './limits.ts';
 import { Materializer, type Skip } from './materialize.ts';
-import type { EntryData } from './content.ts';
 import { acquireFileWriter, type FileWriter } from './filewriter.ts';
 import { APPLIES_OWNERS } from './ownership.ts';
+import { TarFormatError } from './tar-block.ts';
+import { TarReader } from './tar-reader.ts';
 import { LayerTree } from './tree.ts';
 
 const log = componentLogger('images');
@@ -41,8 +41,8 @@ export interface UnpackResult {
 const DIFF_ID = /^sha256:[0-9a-f]{64}$/;
 
 /**
- * The parser gets at most this much at once, so that bytes it has not yet parsed (and
- * whose sizes are not yet declared) stay far below the stream limit's slack.
+ * The reader gets at most this much at once, so that the bytes charged to the stream limit
+ * before the reader declares their sizes stay far below the limit's slack.
  */
 const FEED_BYTES = 1024 * 1024;
 
@@ -126,7 +126,7 @@ async function extract(source: LayerSource, compression: Compression, root: stri
   try {
     return await extractWith(source, compression, root, budget, writer);
   } finally {
-    // Before the caller removes a failed layer's directory: the worker must be done with it.
+    // Before the caller removes a failed layer's directory: the writer threads must be done with it.
     writer?.release();
   }
 }
@@ -135,106 +135,49 @@ async function extractWith(source: LayerSource, compression: Compression, root: 
   const tree = new LayerTree(root, (relative) => budget.countEntry(relative), writer);
   const materializer = new Materializer(tree, budget.limits.maxNameBytes, writer);
   const hash = new DiffIdDigest();
-  // latin1 hands names over byte for byte, so header.ts can tell UTF-8 from not.
-  const parser = tar.extract({ filenameEncoding: 'latin1' } as Parameters<typeof tar.extract>[0]);
-
-  const reader = new ReadAhead(tarStream(source, compression));
-
-  let failure: Error | undefined;
-  const fail = (error: unknown): void => {
-    if (failure !== undefined) return;
-    failure = error as Error;
-    try {
-      // Files queued before this entry come first: their failure, if any, is the layer's first.
-      writer?.settle();
-    } catch (writeError) {
-      failure = writeError as Error;
-    }
-    // Wakes the feed loop below even while it waits for input.
-    reader.stop();
-    materializer.stop();
-    if (!parser.destroyed && !parser.destroying) parser.destroy(failure);
-  };
-  parser.on('error', (error) => fail(parseError(error)));
-
-  // One entry is in flight at a time: the parser waits for `next` before the following header.
   let entries = 0;
-  let next: (() => void) | undefined;
-  const entryDone = (error?: unknown): void => {
-    const resume = next;
-    next = undefined;
-    if (error !== undefined) fail(error);
-    // Never from inside the parser's own call: it would recurse once per header.
-    else if (resume && failure === undefined) queueMicrotask(resume);
-  };
-  parser.on('entry', (header, stream, resume) => {
-    const data = stream as unknown as EntryData;
-    // The parser destroys an unread entry's stream with its error; without a listener that throws.
-    if (header.size > 0) data.on('error', ignore);
-    next = resume;
-    const index = ++entries;
-    try {
+  const reader = new TarReader({
+    entry(header) {
+      const index = ++entries;
       budget.countEntry(index);
-      const entry = readEntry(header as unknown as RawHeader, index, budget.limits.maxNameBytes);
+      const entry = readEntry(header, index, budget.limits.maxNameBytes);
       budget.declare(entry.size, entry);
-      materializer.apply(entry, data, entryDone);
-    } catch (error) {
-      entryDone(error);
-    }
+      materializer.apply(entry);
+    },
+    data: (piece) => materializer.data(piece),
+    end: () => materializer.end(),
   });
-  let complete = false;
-  const finished = new Promise<void>((resolve) => {
-    parser.on('finish', () => {
-      complete = true;
-      resolve();
-    });
-    parser.on('close', resolve);
-  });
-
+  const input = new ReadAhead(tarStream(source, compression));
   try {
-    for (let chunk = await reader.next(); chunk !== undefined && failure === undefined; chunk = await reader.next()) {
-      for (let offset = 0; offset < chunk.length && failure === undefined; offset += FEED_BYTES) {
+    for (let chunk = await input.next(); chunk !== undefined; chunk = await input.next()) {
+      for (let offset = 0; offset < chunk.length; offset += FEED_BYTES) {
         const piece = chunk.length <= FEED_BYTES ? chunk : chunk.subarray(offset, offset + FEED_BYTES);
         budget.stream(piece.length);
         await hash.add(piece);
-        if (!parser.write(piece)) await drained(parser);
+        reader.write(piece);
       }
-      // Entries parsed so far go to the writer now, not only once a slot fills up.
+      // Files read so far go to the writer now, not only once a slot fills up.
       writer?.kick();
     }
-    if (failure === undefined) {
-      parser.end(undefined);
-      await finished;
-      if (!complete) fail(new Error('the tar parser stopped before the end of the stream'));
-    }
+    reader.end();
+    tree.finish();
   } catch (error) {
-    fail(error);
+    let failure = error;
+    try {
+      // Files queued before the failing entry come first: their failure, if any, is the layer's first.
+      writer?.settle();
+    } catch (writeError) {
+      failure = writeError;
+    }
+    try {
+      materializer.stop();
+    } catch (closeError) {
+      log.warn({ dir: root, err: closeError }, 'could not close the file of a failed layer unpack');
+    }
+    throw failure instanceof TarFormatError ? new SkerryError('LAYER_UNSAFE', `the tar stream is not valid: ${failure.message}`, {}, { cause: failure }) : failure;
   } finally {
-    reader.stop();
+    input.stop();
   }
-  if (failure !== undefined) throw failure;
-  tree.finish();
   return { diffId: await hash.diffId(), bytes: materializer.bytes, entries, skipped: materializer.skips() };
 }
 
-function ignore(): void {}
-
-/** Resolves when the parser wants more, or has stopped for good. */
-function drained(parser: tar.Extract): Promise<void> {
-  return new Promise((resolve) => {
-    if (parser.destroyed || parser.destroying) return resolve();
-    const done = () => {
-      parser.off('drain', done);
-      parser.off('close', done);
-      resolve();
-    };
-    parser.on('drain', done);
-    parser.on('close', done);
-  });
-}
-
-/** tar-stream's own errors (bad checksums, truncation, unknown formats) as LAYER_UNSAFE. */
-function parseError(error: Error): Error {
-  if (isSkerryError(error) || typeof (error as NodeJS.ErrnoException).code === 'string') return error;
-  return new SkerryError('LAYER_UNSAFE', `the tar stream is not valid: ${error.message}`, {}, { cause: error });
-}
