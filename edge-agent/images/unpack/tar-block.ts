@@ -115,9 +115,7 @@ function formatOf(block: Buffer, at: number): 'ustar' | 'gnu' | undefined {
 
 function checkSum(block: Buffer, at: number): void {
   // The checksum field counts as eight spaces.
-  let unsigned = 8 * 0x20;
-  for (let i = at; i < at + 148; i++) unsigned += block[i]!;
-  for (let i = at + 156; i < at + 512; i++) unsigned += block[i]!;
+  const unsigned = 8 * 0x20 + byteSum(block, at);
   const stored = number(block, at + 148, 8, 'checksum');
   if (stored === unsigned) return;
   // Some old tars summed the bytes as signed chars.
@@ -127,6 +125,30 @@ function checkSum(block: Buffer, at: number): void {
     if (block[i]! >= 128) signed -= 256;
   }
   if (stored !== signed) throw new TarFormatError('Invalid tar header: the checksum does not match (a corrupt tar, or one that needs gunzip?)');
+}
+
+/**
+ * The unsigned sum of the header's bytes but its checksum field (bytes 148–155). Summed a
+ * 32-bit word at a time where the block is aligned (it nearly always is: whole blocks of a
+ * read buffer), two bytes per 16-bit lane: it was the reader's largest cost per entry.
+ */
+function byteSum(block: Buffer, at: number): number {
+  const offset = block.byteOffset + at;
+  if ((offset & 3) !== 0) {
+    let sum = 0;
+    for (let i = at; i < at + 148; i++) sum += block[i]!;
+    for (let i = at + 156; i < at + 512; i++) sum += block[i]!;
+    return sum;
+  }
+  const words = new Uint32Array(block.buffer, offset, 128);
+  // 126 words of at most 2 × 255 per lane stay below 2^16: no lane carries into the next.
+  let lanes = 0;
+  for (let i = 0; i < 128; i++) {
+    if (i === 37) i = 39;
+    const w = words[i]!;
+    lanes += (w & 0x00ff00ff) + ((w >>> 8) & 0x00ff00ff);
+  }
+  return (lanes & 0xffff) + (lanes >>> 16);
 }
 
 /** Bytes up to the first NUL within the field, as latin1. */

@@ -217,6 +217,31 @@ test('header fields: octal padded with spaces and NULs, base-256 sizes, signed c
   t.throws(() => decode(noMagic), { message: /unknown format/ });
 });
 
+test('the checksum is the same sum wherever the header lies in memory; one changed byte anywhere but its field is refused', (t) => {
+  // Bytes that reach every 16-bit lane's limit: 0xff everywhere a header may hold it.
+  const header = rawEntry({ name: 'f', data: Buffer.from('x') }).subarray(0, 512);
+  header.fill(0xff, 0, 100);
+  header.fill(0xff, 345, 500);
+  header.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const byte of header) sum += byte;
+  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+  for (let shift = 0; shift < 8; shift++) {
+    const memory = Buffer.alloc(512 + 8);
+    header.copy(memory, shift);
+    const at = memory.subarray(shift, shift + 512);
+    let got: RawHeader | undefined;
+    new TarReader({ entry: (e) => (got = e), data: () => {}, end: () => {} }).write(at);
+    t.is(got?.size, 1, `header at byte ${shift}`);
+    t.is(got?.name.length, 155 + 1 + 100);
+    for (const changed of [0, 147, 156, 256, 511]) {
+      const bad = Buffer.from(memory);
+      bad[shift + changed] = bad[shift + changed]! ^ 0x10;
+      t.throws(() => new TarReader({ entry: () => {}, data: () => {}, end: () => {} }).write(bad.subarray(shift, shift + 512)), { message: /checksum does not match/ }, `byte ${changed} at shift ${shift}`);
+    }
+  }
+});
+
 test('a stream that stops inside a header, inside data, or after a PAX header is refused', (t) => {
   const entry = rawEntry({ name: 'f', data: Buffer.from('x'.repeat(1000)) });
   t.throws(() => read(entry.subarray(0, 300)), { message: /Unexpected end of data: .* inside a header/ });
