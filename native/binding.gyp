@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "skerry",
-      "sources": ["src/addon.cc", "src/probe.cc", "src/child-steps.cc", "src/parse-steps.cc", "src/syserror.cc", "src/spawn.cc", "src/fsops.cc", "src/netns.cc", "src/netlink.cc", "src/netlink-steps.cc", "src/quota.cc", "src/malloc-tuning.cc", "src/digest.cc", "src/file-writer.cc"],
+      "sources": ["src/addon.cc", "src/probe.cc", "src/child-steps.cc", "src/parse-steps.cc", "src/syserror.cc", "src/spawn.cc", "src/fsops.cc", "src/netns.cc", "src/netlink.cc", "src/netlink-steps.cc", "src/quota.cc", "src/malloc-tuning.cc", "src/digest.cc", "src/digest-feed.cc", "src/file-writer.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "shim"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-O2"]

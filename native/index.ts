@@ -66,6 +66,7 @@ export { defaultSpec } from './runtime/default-spec.ts';
 export { createContainerCgroup, findContainerCgroup, listContainerCgroups, type CgroupStats, type ContainerCgroup } from './cgroups/index.ts';
 export { getXattr, makeCharDevice, makeNode, mountOverlay, setXattr, unmount } from './fs/index.ts';
 export { createFileDigest, type FileDigest } from './fs/digest.ts';
+export { startDigestFeed, type DigestFeed } from './fs/digest-feed.ts';
 export { startFileWriterThread, type FileWriterThread } from './fs/file-writer.ts';
 export { getProjectAttr, getProjectQuota, projectQuotaState, setProjectAttr, setProjectQuota, type ProjectQuota } from './fs/quota.ts';
 export { connectInNetns } from './net/index.ts';

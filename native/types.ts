@@ -85,6 +85,16 @@ export interface Addon {
   digestFile(state: DigestState, fd: number): Promise<number>;
   /** Hex digest of the bytes so far; the state takes more after it. */
   digestHex(state: DigestState): string;
+  /** An opaque digest with its own thread, which hashes pushed pieces in order. */
+  digestFeedCreate(algorithm: 'sha256' | 'sha512'): DigestFeedState;
+  /** Queues `piece` (held, not copied, until hashed); returns the bytes now waiting. */
+  digestFeedPush(feed: DigestFeedState, piece: Buffer): number;
+  /** Blocks until at most `bytes` wait to be hashed; returns how many do. */
+  digestFeedWait(feed: DigestFeedState, bytes: number): number;
+  /** Blocks until every piece is hashed; the hex digest. The feed ends. */
+  digestFeedFinish(feed: DigestFeedState): string;
+  /** Drops what is queued and ends the feed's thread. */
+  digestFeedStop(feed: DigestFeedState): void;
   /** Starts a file-making thread reading records from `slots` (kept alive with it). */
   fileWriterCreate(slots: Buffer[]): FileWriterState;
   /** Hands `length` bytes of records in `slot` to the thread. */
@@ -102,6 +112,8 @@ export interface Addon {
 
 declare const digestState: unique symbol;
 export type DigestState = { readonly [digestState]: true };
+declare const digestFeedState: unique symbol;
+export type DigestFeedState = { readonly [digestFeedState]: true };
 declare const fileWriterState: unique symbol;
 export type FileWriterState = { readonly [fileWriterState]: true };
 

@@ -4,6 +4,7 @@
 #include <sys/mount.h>
 
 #include "digest.h"
+#include "digest-feed.h"
 #include "file-writer.h"
 #include "fsops.h"
 #include "malloc-tuning.h"
@@ -53,6 +54,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("digestAppend", Napi::Function::New(env, skerry::DigestAppend));
   exports.Set("digestFile", Napi::Function::New(env, skerry::DigestFile));
   exports.Set("digestHex", Napi::Function::New(env, skerry::DigestHex));
+  exports.Set("digestFeedCreate", Napi::Function::New(env, skerry::DigestFeedCreate));
+  exports.Set("digestFeedPush", Napi::Function::New(env, skerry::DigestFeedPush));
+  exports.Set("digestFeedWait", Napi::Function::New(env, skerry::DigestFeedWait));
+  exports.Set("digestFeedFinish", Napi::Function::New(env, skerry::DigestFeedFinish));
+  exports.Set("digestFeedStop", Napi::Function::New(env, skerry::DigestFeedStop));
   exports.Set("fileWriterCreate", Napi::Function::New(env, skerry::FileWriterCreate));
   exports.Set("fileWriterHandover", Napi::Function::New(env, skerry::FileWriterHandover));
   exports.Set("fileWriterWait", Napi::Function::New(env, skerry::FileWriterWait));

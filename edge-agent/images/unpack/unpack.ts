@@ -134,7 +134,6 @@ async function extract(source: LayerSource, compression: Compression, root: stri
 async function extractWith(source: LayerSource, compression: Compression, root: string, budget: Budget, writer: FileWriter | undefined): Promise<UnpackResult> {
   const tree = new LayerTree(root, (relative) => budget.countEntry(relative), writer);
   const materializer = new Materializer(tree, budget.limits.maxNameBytes, writer);
-  const hash = new DiffIdDigest();
   let entries = 0;
   const reader = new TarReader({
     entry(header) {
@@ -148,12 +147,13 @@ async function extractWith(source: LayerSource, compression: Compression, root: 
     end: () => materializer.end(),
   });
   const input = new ReadAhead(tarStream(source, compression));
+  const hash = new DiffIdDigest();
   try {
     for (let chunk = await input.next(); chunk !== undefined; chunk = await input.next()) {
       for (let offset = 0; offset < chunk.length; offset += FEED_BYTES) {
         const piece = chunk.length <= FEED_BYTES ? chunk : chunk.subarray(offset, offset + FEED_BYTES);
         budget.stream(piece.length);
-        await hash.add(piece);
+        hash.add(piece);
         reader.write(piece);
       }
       // Files read so far go to the writer now, not only once a slot fills up.
@@ -174,10 +174,11 @@ async function extractWith(source: LayerSource, compression: Compression, root: 
     } catch (closeError) {
       log.warn({ dir: root, err: closeError }, 'could not close the file of a failed layer unpack');
     }
+    hash.stop();
     throw failure instanceof TarFormatError ? new SkerryError('LAYER_UNSAFE', `the tar stream is not valid: ${failure.message}`, {}, { cause: failure }) : failure;
   } finally {
     input.stop();
   }
-  return { diffId: await hash.diffId(), bytes: materializer.bytes, entries, skipped: materializer.skips() };
+  return { diffId: hash.diffId(), bytes: materializer.bytes, entries, skipped: materializer.skips() };
 }
 
