@@ -24,6 +24,7 @@
 #include <mutex>
 #include <string>
 
+#include "digest.h"
 #include "syserror.h"
 
 namespace skerry {
@@ -153,7 +154,7 @@ uint64_t WaitBelow(DigestFeedState* s, uint64_t bytes) {
 Napi::Value DigestFeedCreate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string name = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
-  const EVP_MD* md = name == "sha256" ? EVP_sha256() : name == "sha512" ? EVP_sha512() : nullptr;
+  const EVP_MD* md = DigestByName(name);
   if (!md) {
     Napi::TypeError::New(env, "digest algorithm \"" + name + "\" is not sha256 or sha512").ThrowAsJavaScriptException();
     return env.Undefined();
@@ -238,13 +239,7 @@ Napi::Value DigestFeedFinish(const Napi::CallbackInfo& info) {
     Napi::Error::New(env, "EVP_DigestFinal_ex failed").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  static const char kHex[] = "0123456789abcdef";
-  std::string hex(length * 2, '0');
-  for (unsigned int i = 0; i < length; i++) {
-    hex[2 * i] = kHex[out[i] >> 4];
-    hex[2 * i + 1] = kHex[out[i] & 15];
-  }
-  return Napi::String::New(env, hex);
+  return Napi::String::New(env, HexOf(out, length));
 }
 
 // digestFeedStop(feed): the feed is given up. What is queued is dropped, the thread ends,

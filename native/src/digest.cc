@@ -32,12 +32,6 @@ struct DigestState {
   bool broken = false;
 };
 
-const EVP_MD* DigestByName(const std::string& name) {
-  if (name == "sha256") return EVP_sha256();
-  if (name == "sha512") return EVP_sha512();
-  return nullptr;
-}
-
 DigestState* StateArgument(const Napi::CallbackInfo& info, size_t index) {
   if (info.Length() <= index || !info[index].IsExternal()) {
     Napi::TypeError::New(info.Env(), "argument " + std::to_string(index) + " must be a digest state from digestCreate").ThrowAsJavaScriptException();
@@ -282,13 +276,23 @@ Napi::Value DigestHex(const Napi::CallbackInfo& info) {
     Napi::Error::New(env, "EVP_DigestFinal_ex failed").ThrowAsJavaScriptException();
     return env.Undefined();
   }
+  return Napi::String::New(env, HexOf(out, length));
+}
+
+const EVP_MD* DigestByName(const std::string& name) {
+  if (name == "sha256") return EVP_sha256();
+  if (name == "sha512") return EVP_sha512();
+  return nullptr;
+}
+
+std::string HexOf(const unsigned char* bytes, unsigned int length) {
   static const char kHex[] = "0123456789abcdef";
   std::string hex(length * 2, '0');
   for (unsigned int i = 0; i < length; i++) {
-    hex[2 * i] = kHex[out[i] >> 4];
-    hex[2 * i + 1] = kHex[out[i] & 15];
+    hex[2 * i] = kHex[bytes[i] >> 4];
+    hex[2 * i + 1] = kHex[bytes[i] & 15];
   }
-  return Napi::String::New(env, hex);
+  return hex;
 }
 
 }  // namespace skerry
