@@ -73,7 +73,8 @@ test('an offline node is a 503 at once', async (t) => {
   const started = Date.now();
   const error = await t.throwsAsync(tunnel.open(NODE, logRequest), { instanceOf: ApiError });
   t.is(error?.code, 503);
-  t.true(Date.now() - started < 100);
+  // At once: far below the 10 s answer timeout (and loose enough for a busy CI machine).
+  t.true(Date.now() - started < 1000, `${Date.now() - started} ms`);
 });
 
 test('a node that does not answer is a 504 naming it', async (t) => {
