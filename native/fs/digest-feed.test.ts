@@ -69,5 +69,5 @@ test('a stopped or finished feed takes nothing more; stopping drops the queue at
   for (let i = 0; i < 50; i++) startDigestFeed('sha256').push(Buffer.alloc(1 << 20));
   gc();
   t.throws(() => startDigestFeed('md5' as 'sha256'), { message: /digest algorithm "md5" is not sha256 or sha512/ });
-  t.throws(() => startDigestFeed('sha256').waitBelow(-1), { message: /digestFeedWait\(feed, bytes: a number ≥ 0\)/ });
+  for (const bad of [-1, Number.NaN, Infinity]) t.throws(() => startDigestFeed('sha256').waitBelow(bad), { message: /digestFeedWait\(feed, bytes: a number ≥ 0\)/ });
 });

@@ -211,12 +211,13 @@ Napi::Value DigestFeedWait(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   DigestFeedState* s = StateArgument(info);
   if (s == nullptr || !CheckOpen(env, s, "digestFeedWait")) return env.Undefined();
-  if (info.Length() < 2 || !info[1].IsNumber() || info[1].As<Napi::Number>().DoubleValue() < 0) {
+  double bytes = info.Length() < 2 || !info[1].IsNumber() ? -1 : info[1].As<Napi::Number>().DoubleValue();
+  // Written so that NaN fails too.
+  if (!(bytes >= 0 && bytes <= 9007199254740991.0)) {
     Napi::TypeError::New(env, "digestFeedWait(feed, bytes: a number ≥ 0)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  uint64_t bytes = static_cast<uint64_t>(info[1].As<Napi::Number>().DoubleValue());
-  return Napi::Number::New(env, static_cast<double>(WaitBelow(s, bytes)));
+  return Napi::Number::New(env, static_cast<double>(WaitBelow(s, static_cast<uint64_t>(bytes))));
 }
 
 // digestFeedFinish(feed) → the hex digest of every piece pushed, once all are hashed. The
