@@ -146,8 +146,14 @@ async function extractWith(source: LayerSource, compression: Compression, root: 
     data: (piece) => materializer.data(piece),
     end: () => materializer.end(),
   });
-  const input = new ReadAhead(tarStream(source, compression));
   const hash = new DiffIdDigest();
+  let input: ReadAhead;
+  try {
+    input = new ReadAhead(tarStream(source, compression));
+  } catch (error) {
+    hash.stop();
+    throw error;
+  }
   try {
     for (let chunk = await input.next(); chunk !== undefined; chunk = await input.next()) {
       for (let offset = 0; offset < chunk.length; offset += FEED_BYTES) {
