@@ -153,20 +153,10 @@ uint64_t WaitBelow(DigestFeedState* s, uint64_t bytes) {
 // digestFeedCreate(algorithm: "sha256" | "sha512") → an opaque feed with its thread started.
 Napi::Value DigestFeedCreate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::string name = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
-  const EVP_MD* md = DigestByName(name);
-  if (!md) {
-    Napi::TypeError::New(env, "digest algorithm \"" + name + "\" is not sha256 or sha512").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
+  EVP_MD_CTX* ctx = NewDigestContext(info);
+  if (!ctx) return env.Undefined();
   auto* s = new DigestFeedState();
-  s->ctx = EVP_MD_CTX_new();
-  if (!s->ctx || EVP_DigestInit_ex(s->ctx, md, nullptr) != 1) {
-    EVP_MD_CTX_free(s->ctx);
-    delete s;
-    Napi::Error::New(env, "EVP_DigestInit_ex for " + name + " failed").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
+  s->ctx = ctx;
   int err = pthread_create(&s->thread, nullptr, ThreadMain, s);
   if (err != 0) {
     EVP_MD_CTX_free(s->ctx);

@@ -189,20 +189,10 @@ Napi::Object KeepAlive(Napi::Env env, Napi::Value state) {
 // digestCreate(algorithm: "sha256" | "sha512") → an opaque digest state.
 Napi::Value DigestCreate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::string name = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
-  const EVP_MD* md = DigestByName(name);
-  if (!md) {
-    Napi::TypeError::New(env, "digest algorithm \"" + name + "\" is not sha256 or sha512").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
+  EVP_MD_CTX* ctx = NewDigestContext(info);
+  if (!ctx) return env.Undefined();
   auto* state = new DigestState();
-  state->ctx = EVP_MD_CTX_new();
-  if (!state->ctx || EVP_DigestInit_ex(state->ctx, md, nullptr) != 1) {
-    EVP_MD_CTX_free(state->ctx);
-    delete state;
-    Napi::Error::New(env, "EVP_DigestInit_ex for " + name + " failed").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
+  state->ctx = ctx;
   return Napi::External<DigestState>::New(env, state, [](Napi::Env, DigestState* s) {
     EVP_MD_CTX_free(s->ctx);
     delete s;
@@ -279,10 +269,21 @@ Napi::Value DigestHex(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, HexOf(out, length));
 }
 
-const EVP_MD* DigestByName(const std::string& name) {
-  if (name == "sha256") return EVP_sha256();
-  if (name == "sha512") return EVP_sha512();
-  return nullptr;
+EVP_MD_CTX* NewDigestContext(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  const EVP_MD* md = name == "sha256" ? EVP_sha256() : name == "sha512" ? EVP_sha512() : nullptr;
+  if (!md) {
+    Napi::TypeError::New(env, "digest algorithm \"" + name + "\" is not sha256 or sha512").ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  if (!ctx || EVP_DigestInit_ex(ctx, md, nullptr) != 1) {
+    EVP_MD_CTX_free(ctx);
+    Napi::Error::New(env, "EVP_DigestInit_ex for " + name + " failed").ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  return ctx;
 }
 
 std::string HexOf(const unsigned char* bytes, unsigned int length) {

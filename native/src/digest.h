@@ -8,8 +8,9 @@
 
 namespace skerry {
 
-// EVP's sha256 or sha512 for the name; nullptr for any other name.
-const EVP_MD* DigestByName(const std::string& name);
+// A digest context for the algorithm named by argument 0 ("sha256" or "sha512"); nullptr,
+// with a JS exception pending, for any other name or when OpenSSL fails.
+EVP_MD_CTX* NewDigestContext(const Napi::CallbackInfo& info);
 // Lower-case hex of a digest's bytes.
 std::string HexOf(const unsigned char* bytes, unsigned int length);
 
