@@ -141,14 +141,21 @@ probeTest(`a postStart exec hook runs before the container counts as Running; it
   const c = await startPodCluster(t, 'poststart', layout);
   const pod = await createPod(c, 'hooked', {
     containers: [container('while [ ! -f /tmp/hook ]; do sleep 0.1; done; cat /tmp/hook; exec sleep 3600', {
-      lifecycle: { postStart: { exec: { command: ['sh', '-c', 'sleep 1; echo from-post-start > /tmp/hook'] } } },
+      // Written aside and renamed: the container polls, and must not find the file made but not yet written.
+      lifecycle: { postStart: { exec: { command: ['sh', '-c', 'sleep 1; echo from-post-start > /tmp/hook.new; mv /tmp/hook.new /tmp/hook'] } } },
     })],
   });
   const watch = watchObject(c.server, '/api/v1/namespaces/default/pods', 'hooked');
   t.teardown(() => watch.close());
   const up = await waitForPod(c, 'hooked', 'Running', (p) => running(p));
   t.true(status0(up).ready);
-  await waitUntil('the container read the hook\'s file', () => logOf(c, pod, 'c').includes('from-post-start'));
+  const read = await waitUntil('the container read the hook\'s file', () => logOf(c, pod, 'c').includes('from-post-start'))
+    .catch(async (error: Error) => {
+      const now = await waitForPod(c, 'hooked', 'its status', () => true);
+      throw new Error(`${error.message}; log ${JSON.stringify(logOf(c, pod, 'c'))}, status ${JSON.stringify(status0(now))}, events ${JSON.stringify(await eventsOf(c, 'hooked'))}`);
+    });
+  t.true(read);
+  t.is(status0(await waitForPod(c, 'hooked', 'its status', () => true)).restartCount, 0);
   const events = await eventsOf(c, 'hooked');
   t.true(events.includes('Started: Started container c'), 'Started is recorded before the hook, as the kubelet does');
   t.false(events.some((e) => e.startsWith('FailedPostStartHook')));
