@@ -131,13 +131,29 @@ function classFilter(c: TrackedConnection): string {
   return words.join(' ');
 }
 
-/** One conntrack process for all filters (`-R -` reads them from stdin); resolves with how many entries it deleted. */
-async function deleteMatching(netns: string | undefined, filters: string[]): Promise<number> {
-  if (filters.length === 0) return 0;
-  const result = await runTool(netns, 'conntrack', ['-R', '-'], `${filters.join('\n')}\n`, { pipe: true });
-  if (result.code !== 0) throw new Error(`conntrack -R - (${filters.length} deletions) failed: ${result.stderr.trim() || `exit ${result.code}`}`);
-  // It prints each entry it deleted; one that ended meanwhile is simply not there.
-  return result.stdout.split('\n').filter((line) => parseConntrackLine(line, 'ipv4')).length;
+/**
+ * conntrack 1.4.7 stops the whole batch at the first entry that ended between its dump and
+ * its delete ("such conntrack doesn't exist"), leaving the later filters undone. Every filter
+ * is idempotent, so the batch runs again; each run finds fewer entries to race with.
+ */
+const VANISHED = "such conntrack doesn't exist";
+const MAX_BATCH_RUNS = 5;
+
+/** One conntrack process for all filters (`-R -` reads them from stdin); resolves with how many entries it deleted, and in how many runs. */
+export async function deleteMatching(netns: string | undefined, filters: string[]): Promise<{ deleted: number; runs: number }> {
+  let deleted = 0;
+  if (filters.length === 0) return { deleted, runs: 0 };
+  for (let run = 1; ; run++) {
+    const result = await runTool(netns, 'conntrack', ['-R', '-'], `${filters.join('\n')}\n`, { pipe: true });
+    // It prints each entry it deleted; one that ended meanwhile is simply not there.
+    deleted += result.stdout.split('\n').filter((line) => parseConntrackLine(line, 'ipv4')).length;
+    if (result.code === 0) return { deleted, runs: run };
+    const stderr = result.stderr.trim();
+    if (!stderr.includes(VANISHED) || run === MAX_BATCH_RUNS) {
+      const tries = run > 1 ? ` (run ${run} of the batch)` : '';
+      throw new Error(`conntrack -R - (${filters.length} deletions) failed${tries}: ${stderr || `exit ${result.code}`}`);
+    }
+  }
 }
 
 /** Deletes the tracked connections `next` no longer allows; resolves with how many entries were deleted. */
@@ -145,5 +161,5 @@ export async function cutRefusedConnections(netns: string | undefined, previous:
   const pods = changedPods(previous, next);
   if (pods.size === 0) return 0;
   const [connections, node] = await Promise.all([listConnections(netns), nodeAddresses(netns)]);
-  return deleteMatching(netns, cutFilters(next, connections, pods, node));
+  return (await deleteMatching(netns, cutFilters(next, connections, pods, node))).deleted;
 }

@@ -84,10 +84,11 @@ async function enforce(t: ExecutionContext, policies: NetworkPolicy[], world: Wo
   t.deepEqual(plan.problems, []);
   const started = performance.now();
   const result = await applyPolicy(previous, plan, { netns: lab!.nodeNetns });
+  // Before any assertion (a failed one throws): the next case diffs against what the kernel has.
+  previous = plan;
   t.log(`applied in ${(performance.now() - started).toFixed(0)} ms: ${result.mode}, ${result.commands} nft lines, ${result.cutConnections} connections cut`);
   t.is(result.fallback, undefined, 'the incremental update applied as it was');
   t.is(result.cutFailed, undefined);
-  previous = plan;
   return result;
 }
 
